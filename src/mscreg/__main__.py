@@ -1,0 +1,5 @@
+"""``python -m mscreg`` runs the command line."""
+
+from mscreg.cli.app import main
+
+main()
