@@ -71,8 +71,10 @@ class ClaimVerdict(Result):
     """The audit of one claim.
 
     ``recomputed`` is the value under the stated conventions (a number, a ``[low, high]``
-    pair, or None when it could not be computed); ``convention`` names what reproduced the
-    reported value (the stated conventions for ``reproduced``; None when nothing did).
+    pair, or None when it could not be computed); ``convention`` names the convention,
+    other than the stated ones, that reproduced the reported value: set only for
+    ``reproduced_with_convention`` (None otherwise; the explanation of a ``reproduced``
+    claim lists the stated conventions it was computed with).
     """
 
     id: str
@@ -100,7 +102,7 @@ def format_value(value: Any) -> str:
     Examples
     --------
     >>> format_value(7.493103), format_value([15.25, 45.75]), format_value(1.06e-06), format_value(None)
-    ('7.493', '15.25–45.75', '1.063e-06', '—')
+    ('7.493', '15.25–45.75', '1.06e-06', '—')
     """
     if value is None:
         return "—"
@@ -403,8 +405,8 @@ def audit_claim(
         if rows_note:
             return ClaimVerdict(**base, recomputed=_plain(value), n=n, verdict="reproduced_with_convention", convention=rows_note,
                                 convention_detail={"rows": n}, explanation=f"{_match_text(reported, value, stated)}; {rows_note}.")
-        return ClaimVerdict(**base, recomputed=_plain(value), n=n, verdict="reproduced", convention=_describe_stated(dims),
-                            explanation=_match_text(reported, value, stated) + ".")
+        return ClaimVerdict(**base, recomputed=_plain(value), n=n, verdict="reproduced", convention=None,
+                            explanation=f"{_describe_stated(dims)[0].upper()}{_describe_stated(dims)[1:]}: {_match_text(reported, value, stated)}.")
 
     matches: list[tuple[dict[str, Any], Any, int]] = []
     closest: tuple[float, dict[str, Any], Any] | None = None

@@ -28,10 +28,11 @@ from mscreg.stats.rounding import decimals_of, round_value
 __all__ = ["Bound", "Point", "Range", "Reported", "Significance", "parse_reported"]
 
 _NUM = r"[-+−]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?"
-_LABEL = r"(?:[A-Za-z][A-Za-z0-9_]*\s*(?:\([^)]*\))?\s*)?"
+#: Statistic labels that may precede a value: "p = ...", "r(56) = ...", "t < ...".
+_LABEL = r"(?:p|r|t|n|z|d|g|F|b|M|SD|rho|ρ|β|tau|τ|mean|median|OR|RR|HR)\s*(?:\([^)]*\))?\s*"
 _OPS = {"<": "<", ">": ">", "<=": "<=", ">=": ">=", "≤": "<=", "≥": ">=", "=": "=", "==": "=", "≈": "="}
-_POINT_RE = re.compile(rf"^{_LABEL}(?:(=|==|≈)\s*)?({_NUM})\s*%?$")
-_BOUND_RE = re.compile(rf"^{_LABEL}(<=|>=|<|>|≤|≥)\s*({_NUM})\s*%?$")
+_POINT_RE = re.compile(rf"^(?:{_LABEL}(=|==|≈)\s*)?({_NUM})\s*%?$")
+_BOUND_RE = re.compile(rf"^(?:{_LABEL})?(<=|>=|<|>|≤|≥)\s*({_NUM})\s*%?$")
 _RANGE_RE = re.compile(rf"^({_NUM})\s*%?\s*(?:–|—|-|to|\.\.)\s*({_NUM})\s*%?$")
 _NOT_SIG_RE = re.compile(r"^(?:not|no|non)[\s-]+(?:statistically\s+)?significant\b.*$", re.IGNORECASE)
 _SIG_RE = re.compile(r"^(?:statistically\s+)?significant\b.*$", re.IGNORECASE)

@@ -71,6 +71,9 @@ def _fail(error: MscregError) -> None:
 
 
 def _load_table(data: Path | None, hba1c_unit: str, sheet: str | None) -> Any:
+    from mscreg.domain.units import HbA1cUnit
+
+    HbA1cUnit.parse(hba1c_unit)  # refuse a bad unit even when the seed is used
     if data is None:
         from mscreg.datasets import seed_table
 

@@ -20,7 +20,7 @@ def as_vector(values: ArrayLike, *, name: str, min_n: int = 1) -> NDArray[np.flo
         raise ValueError(f"{name} must be one-dimensional, got shape {array.shape}")
     if not np.all(np.isfinite(array)):
         bad = int(np.flatnonzero(~np.isfinite(array))[0])
-        raise ValueError(f"{name}[{bad}] is {array[bad]!r}; expected finite numbers (drop missing values first)")
+        raise ValueError(f"{name}[{bad}] is {float(array[bad])!r}; expected finite numbers (drop missing values first)")
     if array.size < min_n:
         raise InsufficientDataError(f"{name} has {array.size} value(s); this statistic needs at least {min_n}")
     return array
