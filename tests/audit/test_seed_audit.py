@@ -11,7 +11,8 @@ import pytest
 from scipy import stats
 
 from mscreg.audit import VERDICTS, load_claims, run_audit
-from mscreg.datasets import seed_claims_path, seed_table
+from mscreg.cohort import seed_table
+from mscreg.datasets import seed_claims_path
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,8 @@ import sys
 
 import pytest
 
-from mscreg.datasets import SEED, seed_table, seed_table_path
+from mscreg.cohort import seed_table
+from mscreg.datasets import SEED, seed_table_path
 from tests.conftest import REPO
 
 SCRIPT = REPO / "scripts" / "extract_seed_table1.py"

@@ -41,7 +41,7 @@ def test_describe_hand_calculation():
 
 
 def test_seed_follow_up_quartiles_follow_excel_inc():
-    from mscreg.datasets import seed_table
+    from mscreg.cohort import seed_table
 
     d = describe(seed_table().frame["months_observed"].to_numpy())
     assert (d.median, d.q1, d.q3) == (35.5, 15.25, 45.75)

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from mscreg.datasets import seed_table
+from mscreg.cohort import seed_table
 from mscreg.domain.bands import Band
 from mscreg.stats.paper import paper_analyses
 from mscreg.stats.subgroups import subgroup_ttests

@@ -76,7 +76,8 @@ def run_audit(table: AnalysisTable, claims: ClaimsFile, *, max_changes: int = 2)
 
     Examples
     --------
-    >>> from mscreg.datasets import seed_claims_path, seed_table
+    >>> from mscreg.cohort import seed_table
+    >>> from mscreg.datasets import seed_claims_path
     >>> report = run_audit(seed_table(), load_claims(seed_claims_path()))
     >>> sorted(report.counts) == sorted(VERDICTS)
     True

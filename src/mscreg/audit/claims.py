@@ -31,6 +31,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from mscreg.audit.reported import Reported, parse_reported
+from mscreg.cohort.table import COLUMNS, DERIVED_COLUMNS
 from mscreg.domain.bands import Band
 from mscreg.errors import ClaimsFileError
 
@@ -46,11 +47,15 @@ __all__ = [
     "parse_claims",
 ]
 
+#: Names a claim's ``quantity``/``with`` and a subset's ``column`` may use: the analysis
+#: table's columns and its derived differences.
+QUANTITIES: tuple[str, ...] = (*(spec.name for spec in COLUMNS), *DERIVED_COLUMNS)
+
 #: Statistic name -> what it computes. ``quantity`` is a column of the analysis table
 #: (or a derived one: ``change``, ``reduction``).
 STATISTICS: dict[str, str] = {
     "count": "number of rows in the subset (with a non-missing quantity, if one is named)",
-    "percent": "100 × rows in the subset / rows in `of` (default: all rows)",
+    "percent": "100 × rows in both the subset and `of` / rows in `of` (default `of`: all rows)",
     "mean": "arithmetic mean of the quantity",
     "sd": "standard deviation of the quantity (convention ddof)",
     "median": "median of the quantity",
@@ -149,6 +154,8 @@ class Subset(_Model):
             raise ValueError("define a subset by exactly one of: lower/upper (a band), equals (a category), all_of (other subsets)")
         if (kinds[0] or kinds[1]) and not self.column:
             raise ValueError("a band or category subset needs `column`")
+        if self.column is not None and self.column not in QUANTITIES:
+            raise ValueError(f"column {self.column!r} is not a column of the analysis table; expected one of {', '.join(QUANTITIES)}")
         if self.lower is not None and self.upper is not None and self.lower > self.upper:
             raise ValueError(f"lower {self.lower} is above upper {self.upper}")
         return self
@@ -188,6 +195,9 @@ class Claim(_Model):
             raise ValueError(f"statistic {self.statistic!r} is not one of {', '.join(STATISTICS)}")
         if self.statistic not in ("count", "percent") and not self.quantity:
             raise ValueError(f"statistic {self.statistic!r} needs `quantity`")
+        for key, name in (("quantity", self.quantity), ("with", self.with_)):
+            if name is not None and name not in QUANTITIES:
+                raise ValueError(f"{key} {name!r} is not a column of the analysis table; expected one of {', '.join(QUANTITIES)}")
         if self.statistic.startswith("correlation") and not self.with_:
             raise ValueError(f"statistic {self.statistic!r} needs `with` (the second variable)")
         if self.statistic == "mean_difference" and not self.versus:

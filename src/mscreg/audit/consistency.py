@@ -159,7 +159,7 @@ def _check_t_p(check: Check, claims: ClaimsFile) -> ConsistencyResult:
         ok = max(rep_low, p_low) <= min(rep_high, p_high)
     else:
         ok = False
-    explanation = (f"t({df:g}) = {t_reported.text} gives {check.alternative} p = {computed:.4g} "
+    explanation = (f"t({df:g}) = {t_reported.value:.{t_reported.decimals}f} gives {check.alternative} p = {computed:.4g} "
                    f"(between {p_low:.4g} and {p_high:.4g} for t's rounding); reported {p_reported}")
     return ConsistencyResult(id=check.id, kind="t_p", claims=refs, verdict="consistent" if ok else "inconsistent", explanation=explanation)
 

@@ -97,12 +97,12 @@ class ClaimVerdict(Result):
 
 
 def format_value(value: Any) -> str:
-    """A recomputed value for display (4 significant digits; pairs as 'a–b').
+    """A recomputed value for display (6 significant digits; pairs as 'a–b').
 
     Examples
     --------
     >>> format_value(7.493103), format_value([15.25, 45.75]), format_value(1.06e-06), format_value(None)
-    ('7.493', '15.25–45.75', '1.06e-06', '—')
+    ('7.4931', '15.25–45.75', '1.06e-06', '—')
     """
     if value is None:
         return "—"
@@ -110,7 +110,7 @@ def format_value(value: Any) -> str:
         return "–".join(format_value(v) for v in value)
     if isinstance(value, (int, np.integer)) or (isinstance(value, float) and value.is_integer() and abs(value) < 1e6):
         return str(int(value))
-    return f"{float(value):.4g}"
+    return f"{float(value):.6g}"
 
 
 class _Context:
@@ -247,10 +247,10 @@ def _compute(claim: Claim, ctx: _Context, setting: dict[str, Any]) -> tuple[Any,
     mask = ctx.mask(claim.subset, setting)
     if statistic in ("count", "percent"):
         rows = mask if claim.quantity is None else mask & ctx.values(claim.quantity, setting).notna().to_numpy()
-        count = int(rows.sum())
         if statistic == "count":
-            return count, count
-        base = int(ctx.mask(claim.of, setting).sum())
+            return int(rows.sum()), int(rows.sum())
+        base_rows = ctx.mask(claim.of, setting)
+        count, base = int((rows & base_rows).sum()), int(base_rows.sum())
         if base == 0:
             raise InsufficientDataError(f"the base subset {claim.of or 'all'!r} has no rows")
         return 100.0 * count / base, base
@@ -372,7 +372,7 @@ def audit_claim(
     Examples
     --------
     >>> from mscreg.audit.claims import parse_claims
-    >>> from mscreg.datasets import seed_table
+    >>> from mscreg.cohort import seed_table
     >>> cf = parse_claims({"claims": [{"id": "median-months", "claim": "median follow-up",
     ...     "where": "Abstract", "statistic": "median", "quantity": "months_observed", "reported": "35"}]})
     >>> v = audit_claim(cf.claims[0], seed_table(), cf)

@@ -75,7 +75,7 @@ def _load_table(data: Path | None, hba1c_unit: str, sheet: str | None) -> Any:
 
     HbA1cUnit.parse(hba1c_unit)  # refuse a bad unit even when the seed is used
     if data is None:
-        from mscreg.datasets import seed_table
+        from mscreg.cohort import seed_table
 
         return seed_table()
     from mscreg.cohort.table import load_analysis_table

@@ -6,16 +6,18 @@
   CC BY 4.0. 58 rows (the text says 61 patients enrolled). Transcribed by
   ``scripts/extract_seed_table1.py`` from the preprint text; no value typed by hand.
   Its claims file lists every quantitative statement of the preprint for the audit.
+
+This is the lowest layer: it hands out paths and provenance only. The validated table is
+:func:`mscreg.cohort.seed_table`.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-__all__ = ["SEED", "Provenance", "seed_claims_path", "seed_table", "seed_table_path"]
+__all__ = ["SEED", "Provenance", "seed_claims_path", "seed_table_path"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,25 +60,3 @@ def seed_table_path() -> Path:
 def seed_claims_path() -> Path:
     """Path of the shipped seed claims file (YAML)."""
     return _data_path("matsuoka2025_claims.yaml")
-
-
-def seed_table():
-    """The seed study's Table 1 as a validated :class:`~mscreg.cohort.table.AnalysisTable`.
-
-    Examples
-    --------
-    >>> t = seed_table()
-    >>> t.n_rows, round(float(t.frame["hba1c_before"].mean()), 2)
-    (58, 7.49)
-    """
-    from mscreg.cohort.table import load_analysis_table
-
-    table = load_analysis_table(seed_table_path())
-    return type(table)(
-        frame=table.frame,
-        source=f"embedded seed: {SEED.name} Table 1 ({SEED.doi})",
-        sha256=hashlib.sha256(seed_table_path().read_bytes()).hexdigest(),
-        hba1c_unit=table.hba1c_unit,
-        source_rows=table.source_rows,
-        skipped_blank_rows=table.skipped_blank_rows,
-    )

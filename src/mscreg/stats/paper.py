@@ -79,7 +79,7 @@ def paper_analyses(
 
     Examples
     --------
-    >>> from mscreg.datasets import seed_table
+    >>> from mscreg.cohort import seed_table
     >>> res = paper_analyses(seed_table().frame)
     >>> round(res.overall.mean_before, 2), round(res.overall.mean_after, 2), res.overall.p_value < 1e-4
     (7.49, 6.7, True)
