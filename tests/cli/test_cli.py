@@ -138,3 +138,31 @@ def test_console_script_and_module_entry_points():
         assert json.loads(done.stdout)["counts"]["reproduced"] > 0
     bad = subprocess.run(["mscreg", "analyze", "--data", "nope.csv"], capture_output=True, text=True, timeout=120)
     assert bad.returncode == 66 and "no such file" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_analyze_json_carries_the_honest_estimates():
+    payload = json.loads(run("analyze", "--format", "json", "--n-resamples", "999", "--seed", "11").output)
+    estimates = payload["estimates"]
+    cohort = next(g for g in estimates["groups"] if g["name"] == "all")
+    for key in ("estimate", "ci_low", "ci_high", "ci_level", "p_value", "n", "cohen_dz", "hedges_g_av"):
+        assert key in cohort["paired"]
+    assert cohort["bootstrap"]["seed"] == 11 and estimates["settings"]["seed"] == 11
+    assert {"rows"} <= set(estimates["holm"]) and estimates["oldham"]["n"] == 58
+    assert [c["term"] for c in estimates["dose_response"]["coefficients"]] == ["Intercept", "baseline", "log_dose", "months"]
+    assert estimates["external"]["label"].startswith("external, uncontrolled")
+    assert "estimates" not in json.loads(run("analyze", "--format", "json", "--paper-only").output)
+
+
+def test_analyze_text_shows_every_section():
+    output = run("analyze", "--n-resamples", "999").output
+    for title in ("Effect estimates", "Regression to the mean", "Oldham", "Dose-response", "Durability", "Responders",
+                  "External context"):
+        assert title in output, title
+
+
+def test_analyze_grid_options():
+    payload = json.loads(run("analyze", "--format", "json", "--n-resamples", "999", "--rho-grid", "0.5,0.9", "--mu-grid", "7.5").output)
+    points = next(g for g in payload["estimates"]["groups"] if g["name"] == "all")["rtm"]["points"]
+    assert sorted((p["rho"], p["mu"]) for p in points) == [(0.5, 7.5), (0.9, 7.5)]
+    bad = run("analyze", "--rho-grid", "x")
+    assert bad.exit_code == 64 and "--rho-grid 'x'" in bad.output

@@ -150,3 +150,94 @@ def print_audit_csv(report: Any) -> None:
         writer.writerow([v.id, "claim", v.verdict, v.reported, recomputed, v.convention or "", v.where, v.claim, v.explanation])
     for c in report.consistency:
         writer.writerow([c.id, f"consistency:{c.kind}", c.verdict, "", "", "", "", " ".join(c.claims), c.explanation])
+
+
+def _ci(low: Any, high: Any, f) -> str:
+    return f"{f(low)} to {f(high)}"
+
+
+def print_estimates(estimates: Any, *, digits: int = 3, rounding: str = "half-up") -> None:
+    """Print :class:`~mscreg.stats.estimates.HonestEstimates` as Rich tables."""
+    console = _console()
+    f = lambda v: fmt(v, digits, rounding)  # noqa: E731
+    f2 = lambda v: fmt(v, 2, rounding)  # noqa: E731
+    settings = estimates.settings
+    level = f"{settings['ci_level']:.0%}"
+    holm_p = {row.label: row.p_adjusted for row in estimates.holm.rows} if estimates.holm else {}
+
+    table = Table(title=f"Effect estimates (change = after − before; {level} CIs)", title_justify="left")
+    for header in ("group", "n", "mean change", "t CI", "BCa bootstrap CI", "Hodges–Lehmann (CI)", "Cohen d_z (CI)",
+                   "Hedges g_av (CI)", "t-test p", "Holm p", "sign-flip p", "signed-rank p"):
+        table.add_column(header, justify="left" if header == "group" else "right")
+    for g in estimates.groups:
+        if g.paired is None:
+            table.add_row(g.name, str(g.n), *(["—"] * 9), g.note)
+            continue
+        p, hl, boot, perm = g.paired, g.signed_rank, g.bootstrap, g.permutation
+        table.add_row(
+            g.name, str(g.n), f(p.estimate), _ci(p.ci_low, p.ci_high, f), _ci(boot.ci_low, boot.ci_high, f),
+            f"{f(hl.estimate)} ({_ci(hl.ci_low, hl.ci_high, f)})", f"{f2(p.cohen_dz)} ({_ci(p.cohen_dz_ci_low, p.cohen_dz_ci_high, f2)})",
+            f"{f2(p.hedges_g_av)} ({_ci(p.hedges_g_av_ci_low, p.hedges_g_av_ci_high, f2)})", fmt(p.p_value, 4),
+            fmt(holm_p[g.name], 4) if g.name in holm_p else "—", fmt(perm.p_value, 4), fmt(hl.p_value, 4),
+        )
+    console.print(table)
+    console.print(f"[dim]Bootstrap (BCa) and sign-flip permutation: {settings['n_resamples']} resamples, seed {settings['seed']}. "
+                  "Holm adjusts across the severity and dose subgroups.[/]")
+
+    rtm = Table(title="Regression to the mean: change expected with no effect, and what is left", title_justify="left")
+    for header in ("group", "selection", "observed", "expected with no effect", "adjusted change", "adjusted CI (worst end)"):
+        rtm.add_column(header, justify="left" if header in ("group", "selection") else "right")
+    for g in estimates.groups:
+        if g.rtm is None:
+            continue
+        grid = g.rtm
+        expected = [pt.expected_change for pt in grid.points]
+        worst_high = max(pt.adjusted_ci_high for pt in grid.points)
+        selection = g.definition if g.family == "severity" else f"entry ≥ {settings['entry_threshold']:g}"
+        rtm.add_row(g.name, selection, f(grid.observed_change), f"{f(min(expected))} to {f(max(expected))}",
+                    f"{f(grid.min_adjusted_change)} to {f(grid.max_adjusted_change)}", f"upper end up to {f(worst_high)}")
+    console.print(rtm)
+    console.print(f"[dim]Grid: ρ in {', '.join(f'{r:.3g}' for r in settings['rho_values'])}; μ in "
+                  f"{', '.join(f'{m:g}' for m in settings['mu_values'])} %; σ = {settings['sigma']:g} % "
+                  "(Barnett, van der Pols & Dobson 2005).[/]")
+    for g in estimates.groups:
+        if g.rtm is not None:
+            console.print(f"  {g.name}: " + " ".join(g.rtm.conclusions))
+    if estimates.oldham is not None:
+        o = estimates.oldham
+        console.print(f"Baseline vs change — naive r = {f(o.naive_r)} (p = {fmt(o.naive_p, 4)}), biased by regression to the mean; "
+                      f"Oldham's r = {f(o.oldham_r)} ({level} CI {_ci(o.oldham_ci_low, o.oldham_ci_high, f)}, p = {fmt(o.oldham_p, 4)}).")
+
+    if estimates.dose_response is not None:
+        dr = estimates.dose_response
+        coef = Table(title=f"Dose-response adjusted for baseline: {dr.formula} (n = {dr.n}, R² = {f(dr.r_squared)})", title_justify="left")
+        for header in ("term", "estimate", "CI", "p"):
+            coef.add_column(header, justify="left" if header == "term" else "right")
+        for c in dr.coefficients:
+            coef.add_row(c.term, f(c.estimate), _ci(c.ci_low, c.ci_high, f), fmt(c.p_value, 4))
+        console.print(coef)
+    if estimates.durability is not None:
+        d = estimates.durability
+        console.print(f"Durability: change per month observed {fmt(d.estimate, 4)} ({level} CI {_ci(d.ci_low, d.ci_high, lambda v: fmt(v, 4))}, "
+                      f"p = {fmt(d.p_value, 4)}, n = {d.n}). [dim]{d.caveat}[/]")
+
+    r = estimates.responders
+    resp = Table(title=f"Responders ({level} Wilson CIs)", title_justify="left")
+    for header in ("criterion", "count", "share", "CI"):
+        resp.add_column(header, justify="left" if header == "criterion" else "right")
+    for share in (r.rcv_responders, *r.targets_before, *r.targets_after):
+        resp.add_row(share.label, f"{share.count}/{share.n}", f2(share.estimate), _ci(share.ci_low, share.ci_high, f2))
+    console.print(resp)
+    console.print(f"[dim]Reference change value {f2(r.rcv_percent)} % from CVA {r.cva_percent:g} % and CVI {r.cvi_percent:g} %.[/]")
+
+    ext = estimates.external
+    context = Table(title="External context: what happens without MSCs elsewhere (NOT a control group)", title_justify="left")
+    for header in ("source", "arm", "quantity", "timepoint", "external", "this cohort", "difference"):
+        context.add_column(header, justify="right" if header in ("external", "this cohort", "difference") else "left")
+    for row in ext.rows:
+        external = f(row.external_change) if row.external_change == row.external_change else _ci(row.external_low, row.external_high, f)
+        context.add_row(row.source, row.arm, row.quantity, row.timepoint or "—", external, f(row.cohort_change), f(row.difference))
+    console.print(context)
+    console.print(f"[dim]{ext.label}[/]")
+    for caveat in estimates.caveats:
+        console.print(f"[bold]Note:[/] {caveat}")
