@@ -16,6 +16,7 @@ from typing import Annotated, Any
 
 import typer
 
+from mscreg.cli.design_cmd import design
 from mscreg.errors import ClaimsFileError, InputError, MscregError, exit_code_for
 
 app = typer.Typer(
@@ -100,40 +101,76 @@ def analyze(
     dose_cut_in: Annotated[CutGoesTo, typer.Option(help="Whether a dose exactly at a cut belongs to the group above ('upper': < 1000 vs ≥ 1000) or below.")] = CutGoesTo.upper,
     digits: Annotated[int, typer.Option(help="Decimals shown in text output (JSON keeps full precision).")] = 3,
     rounding: Annotated[Rounding, typer.Option(help="Rounding rule of text output.")] = Rounding.half_up,
+    seed: Annotated[int, typer.Option(help="Seed of the bootstrap and permutation test (recorded in the output).")] = 20250321,
+    n_resamples: Annotated[int, typer.Option(min=99, help="Bootstrap resamples and permutations.")] = 10_000,
+    sigma: Annotated[float, typer.Option(help="Population SD of HbA1c (%) for regression to the mean.")] = 1.5,
+    rho_grid: Annotated[str | None, typer.Option(help="Comma-separated test–retest correlations for the regression-to-the-mean grid (default: docs/estimates.md).")] = None,
+    mu_grid: Annotated[str | None, typer.Option(help="Comma-separated population mean HbA1c values (%) for the grid.")] = None,
+    cva: Annotated[float, typer.Option(help="Analytical CV of HbA1c (%) for the reference change value.")] = 2.0,
+    cvi: Annotated[float, typer.Option(help="Within-subject CV of HbA1c (%) for the reference change value.")] = 8.3,
+    paper_only: Annotated[bool, typer.Option("--paper-only", help="Only the paper's own analyses, without the honest estimates.")] = False,
 ) -> None:
-    """Reproduce the seed paper's analyses (descriptives, paired t-tests, subgroups, correlations)."""
+    """Reproduce the paper's analyses and add honest estimates (CIs, effect sizes, non-parametric checks,
+    regression to the mean, dose-response, durability, responders, external context)."""
     try:
         from mscreg.domain.bands import Band, dose_groups
         from mscreg.errors import ConventionError
+        from mscreg.stats.estimates import honest_estimates
         from mscreg.stats.paper import paper_analyses
+        from mscreg.stats.rtm import DEFAULT_MU_GRID, DEFAULT_RHO_GRID
 
         table = _load_table(data, hba1c_unit, sheet)
-        try:
-            cuts = [float(c) for c in dose_cuts.split(",") if c.strip()]
-        except ValueError:
-            raise ConventionError(f"--dose-cuts {dose_cuts!r}: expected comma-separated numbers such as '1000,1500'") from None
+        cuts = _numbers("--dose-cuts", dose_cuts)
         severity = (
             Band(name="moderate", lower=entry_threshold, upper=severity_cut, inclusive="both" if severity_cut_in is CutGoesTo.lower else "left"),
             Band(name="severe", lower=severity_cut, inclusive="neither" if severity_cut_in is CutGoesTo.lower else "both"),
         )
+        doses = dose_groups(cuts, inclusive="left" if dose_cut_in is CutGoesTo.upper else "right")
         result = paper_analyses(
             table.frame,
             severity_groups=severity,
-            dose_groups=dose_groups(cuts, inclusive="left" if dose_cut_in is CutGoesTo.upper else "right"),
+            dose_groups=doses,
             alternative=alternative.value,
             ci_level=ci_level,
             ddof=ddof,
             quartile_method=quartile_method,
         )
+        estimates = None
+        if not paper_only:
+            estimates = honest_estimates(
+                table.frame, severity_groups=severity, dose_groups=doses, entry_threshold=entry_threshold,
+                ci_level=ci_level, seed=seed, n_resamples=n_resamples, sigma=sigma,
+                rho_values=_numbers("--rho-grid", rho_grid) if rho_grid else DEFAULT_RHO_GRID,
+                mu_values=_numbers("--mu-grid", mu_grid) if mu_grid else DEFAULT_MU_GRID,
+                cva_percent=cva, cvi_percent=cvi,
+            )
     except MscregError as error:
         _fail(error)
         return
     from mscreg.cli import render
 
     if output is OutputFormat.json:
-        render.print_json({"data": table.describe_source(), "paper": result.to_dict()})
+        payload = {"data": table.describe_source(), "paper": result.to_dict()}
+        if estimates is not None:
+            payload["estimates"] = estimates.to_dict()
+        render.print_json(payload)
     else:
         render.print_analysis(table, result, digits=digits, rounding=rounding.value)
+        if estimates is not None:
+            render.print_estimates(estimates, digits=digits, rounding=rounding.value)
+
+
+def _numbers(option: str, text: str) -> list[float]:
+    """Comma-separated numbers of a CLI option, or a ConventionError naming the option."""
+    from mscreg.errors import ConventionError
+
+    try:
+        values = [float(part) for part in text.split(",") if part.strip()]
+    except ValueError:
+        raise ConventionError(f"{option} {text!r}: expected comma-separated numbers such as '1000,1500'") from None
+    if not values:
+        raise ConventionError(f"{option} {text!r}: give at least one number")
+    return values
 
 
 def _claims_and_table(data: Path | None, claims: Path | None, hba1c_unit: str, sheet: str | None) -> tuple[Any, Any]:
@@ -182,16 +219,7 @@ def audit(
         render.print_audit(report)
 
 
-def _register_optional_commands() -> None:
-    """Commands whose modules live in their own layer (registered if present)."""
-    try:
-        from mscreg.cli.design_cmd import design
-    except ImportError:  # the design layer is optional while it is being built
-        return
-    app.command("design")(design)
-
-
-_register_optional_commands()
+app.command("design")(design)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Tests of mscreg.design and the `mscreg design` command."""
