@@ -17,7 +17,7 @@ from rich.table import Table
 
 from mscreg.stats.rounding import round_value
 
-__all__ = ["fmt", "print_analysis", "print_audit", "print_audit_csv", "print_json"]
+__all__ = ["fail", "fmt", "print_analysis", "print_audit", "print_audit_csv", "print_json"]
 
 _VERDICT_STYLE = {
     "reproduced": "green",
@@ -28,6 +28,16 @@ _VERDICT_STYLE = {
     "inconsistent": "bold red",
     "not_informative": "dim",
 }
+
+
+def fail(error: Exception) -> None:
+    """Print ``error`` to standard error (no traceback) and exit with its mapped code."""
+    import typer
+
+    from mscreg.errors import MscregError, exit_code_for
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {error}", markup=True)
+    raise typer.Exit(code=exit_code_for(error) if isinstance(error, MscregError) else 1)
 
 
 def _console() -> Console:

@@ -1,0 +1,95 @@
+"""CLI options declared once and shared by the commands that take them.
+
+Each alias is an ``Annotated`` type: name, help and checks live here, and ``analyze`` and
+``report`` (and ``audit`` for the input options) use the same declaration, so the
+conventions cannot drift apart between commands.
+"""
+
+from __future__ import annotations
+
+import enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from mscreg.cli.pipeline import AnalysisSettings, parse_numbers
+
+_D = AnalysisSettings()
+
+
+class Alternative(str, enum.Enum):
+    two_sided = "two-sided"
+    less = "less"
+    greater = "greater"
+
+
+class Rounding(str, enum.Enum):
+    half_up = "half-up"
+    half_even = "half-even"
+    truncate = "truncate"
+
+
+class CutGoesTo(str, enum.Enum):
+    lower = "lower"
+    upper = "upper"
+
+
+Data = Annotated[Path | None, typer.Option("--data", help="Analysis table (.csv or .xlsx); see docs/analysis-table.md. Default: the embedded seed study.")]
+Claims = Annotated[Path | None, typer.Option("--claims", help="Claims file (YAML, docs/claims-format.md). Default: the seed paper's claims.")]
+HbA1cUnitOpt = Annotated[str, typer.Option("--hba1c-unit", help="Unit of HbA1c in --data: ngsp (%), ifcc (mmol/mol) or jds (%).")]
+Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read (default: the first).")]
+MaxChanges = Annotated[int, typer.Option("--max-changes", min=0, max=4, help="Most conventions changed at once when searching for one that reproduces a claim.")]
+
+AlternativeOpt = Annotated[Alternative, typer.Option("--alternative", help="Alternative hypothesis of every test, about after − before.")]
+CiLevel = Annotated[float, typer.Option("--ci-level", help="Confidence level of every interval.")]
+Ddof = Annotated[int, typer.Option("--ddof", help="SD convention: 1 = sample SD (Excel STDEV.S), 0 = population SD.")]
+QuartileMethod = Annotated[str, typer.Option("--quartile-method", help="Quartile method: linear (Excel QUARTILE.INC), weibull (QUARTILE.EXC), hazen, ... see docs.")]
+SeverityCut = Annotated[float, typer.Option("--severity-cut", help="HbA1c % separating moderate from severe.")]
+SeverityCutIn = Annotated[CutGoesTo, typer.Option("--severity-cut-in", help="Whether a baseline exactly at --severity-cut is moderate ('lower', the paper's '6.2–8 %') or severe ('upper').")]
+EntryThreshold = Annotated[float, typer.Option("--entry-threshold", help="Entry criterion: lowest baseline HbA1c % (inclusive); the moderate group's lower end and the selection behind regression to the mean.")]
+DoseCuts = Annotated[str, typer.Option("--dose-cuts", help="Comma-separated dose cut points in million cells, e.g. '1000' or '1000,1500'.")]
+DoseCutIn = Annotated[CutGoesTo, typer.Option("--dose-cut-in", help="Whether a dose exactly at a cut belongs to the group above ('upper': < 1000 vs ≥ 1000) or below.")]
+Seed = Annotated[int, typer.Option("--seed", help="Seed of the bootstrap and permutation test (recorded in the output).")]
+NResamples = Annotated[int, typer.Option("--n-resamples", min=99, help="Bootstrap resamples and permutations.")]
+Sigma = Annotated[float, typer.Option("--sigma", help="Population SD of HbA1c (%) for regression to the mean.")]
+RhoGrid = Annotated[str | None, typer.Option("--rho-grid", help="Comma-separated test–retest correlations for the regression-to-the-mean grid (default: docs/estimates.md).")]
+MuGrid = Annotated[str | None, typer.Option("--mu-grid", help="Comma-separated population mean HbA1c values (%) for the grid.")]
+Cva = Annotated[float, typer.Option("--cva", help="Analytical CV of HbA1c (%) for the reference change value.")]
+Cvi = Annotated[float, typer.Option("--cvi", help="Within-subject CV of HbA1c (%) for the reference change value.")]
+
+
+def settings_from_options(
+    *,
+    alternative: Alternative,
+    ci_level: float,
+    ddof: int,
+    quartile_method: str,
+    severity_cut: float,
+    severity_cut_in: CutGoesTo,
+    entry_threshold: float,
+    dose_cuts: str,
+    dose_cut_in: CutGoesTo,
+    seed: int,
+    n_resamples: int,
+    sigma: float,
+    rho_grid: str | None,
+    mu_grid: str | None,
+    cva: float,
+    cvi: float,
+    estimates: bool = True,
+) -> AnalysisSettings:
+    """Build :class:`AnalysisSettings` from the shared options (parsing the number lists)."""
+    return AnalysisSettings(
+        alternative=alternative.value, ci_level=ci_level, ddof=ddof, quartile_method=quartile_method,
+        severity_cut=severity_cut, severity_cut_in=severity_cut_in.value, entry_threshold=entry_threshold,
+        dose_cuts=parse_numbers("--dose-cuts", dose_cuts), dose_cut_in=dose_cut_in.value, seed=seed,
+        n_resamples=n_resamples, sigma=sigma,
+        rho_grid=parse_numbers("--rho-grid", rho_grid) if rho_grid else None,
+        mu_grid=parse_numbers("--mu-grid", mu_grid) if mu_grid else None,
+        cva=cva, cvi=cvi, estimates=estimates,
+    )
+
+
+#: Defaults, from AnalysisSettings, for the signatures of the commands.
+DEFAULTS = _D
