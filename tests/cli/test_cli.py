@@ -166,3 +166,11 @@ def test_analyze_grid_options():
     assert sorted((p["rho"], p["mu"]) for p in points) == [(0.5, 7.5), (0.9, 7.5)]
     bad = run("analyze", "--rho-grid", "x")
     assert bad.exit_code == 64 and "--rho-grid 'x'" in bad.output
+
+
+def test_error_messages_with_brackets_are_printed_verbatim(tmp_path):
+    claims = tmp_path / "bad.yaml"
+    claims.write_text('claims:\n  - {id: c1, claim: x, where: y, statistic: average, quantity: age, reported: "1"}\n')
+    result = run("audit", "--claims", str(claims))
+    assert result.exit_code == 65
+    assert "claims[0] (id 'c1')" in result.output

@@ -36,7 +36,9 @@ def fail(error: Exception) -> None:
 
     from mscreg.errors import MscregError, exit_code_for
 
-    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {error}", markup=True)
+    from rich.markup import escape
+
+    Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
     raise typer.Exit(code=exit_code_for(error) if isinstance(error, MscregError) else 1)
 
 
