@@ -127,10 +127,18 @@ def test_bad_values_exit_with_message_and_no_traceback(app, runner, extra, code,
     assert result.stdout == ""
 
 
-def test_missing_required_option_is_a_usage_error(app, runner):
-    result = runner.invoke(app, ["design", "--effect", "0.5", "--rho", "0.6"])
-    assert result.exit_code == 2
-    assert "--sd" in result.stderr
+def test_missing_sd_is_taken_from_the_cohort(app, runner):
+    # Without --sd the seed cohort's pooled SD of HbA1c before and after is used:
+    # sqrt((SD_before^2 + SD_after^2) / 2) from the seed's Table 1.
+    from mscreg.cohort import seed_table
+
+    frame = seed_table().frame
+    pooled = ((frame["hba1c_before"].var() + frame["hba1c_after"].var()) / 2) ** 0.5
+    result = runner.invoke(app, ["design", "--effect", "0.5", "--rho", "0.6", "--format", "json"])
+    assert result.exit_code == 0, result.output
+    payload = json.loads(result.stdout)
+    assert payload["inputs"]["sd"] == pytest.approx(pooled)
+    assert payload["inputs"]["rho"] == 0.6
 
 
 def test_docs_describe_every_option():

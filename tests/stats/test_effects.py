@@ -365,3 +365,18 @@ def test_summary_and_to_dict(sleep):
     assert res.to_dict()["df"] == 9
     sr = signed_rank(DEPRESSION_Y, DEPRESSION_X, alternative="greater")
     assert sr.to_dict()["ci_high"] is None  # infinite limit becomes None in JSON form
+
+
+def test_dz_interval_for_large_samples_where_the_nct_cdf_fails():
+    # scipy's noncentral-t cdf returns NaN for some large df/ncp pairs (seen at n = 5000);
+    # there the normal approximation t ± z·sqrt(1 + t²/(2 df)) (Hedges & Olkin 1985) is used.
+    rng = np.random.default_rng(1)
+    for n in (500, 2000, 5000):
+        before = rng.normal(8, 1, n)
+        after = before - 0.3 + rng.normal(0, 1, n)
+        res = paired_effect(before, after)
+        t, df = res.t_statistic, n - 1
+        half = 1.959964 * np.sqrt(1 + t * t / (2 * df)) / np.sqrt(n)
+        assert np.isfinite(res.cohen_dz_ci_low) and np.isfinite(res.cohen_dz_ci_high)
+        assert res.cohen_dz_ci_low == pytest.approx(res.cohen_dz - half, abs=2e-3)
+        assert res.cohen_dz_ci_high == pytest.approx(res.cohen_dz + half, abs=2e-3)

@@ -16,10 +16,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from mscreg.cli import options as opt
 from mscreg.errors import InputError, MscregError, exit_code_for
 from mscreg.stats._result import plain
 
-__all__ = ["DEFAULT_POWER", "OPTION_HELP", "design", "design_report"]
+__all__ = ["DEFAULT_POWER", "OPTION_HELP", "cohort_design_report", "design", "design_report"]
 
 #: Power used when neither --power nor --n asks otherwise.
 DEFAULT_POWER = 0.8
@@ -28,8 +29,8 @@ DEFAULT_POWER = 0.8
 OPTION_HELP: dict[str, str] = {
     "--effect": "Difference to detect, control minus MSC, in HbA1c percentage points (0.5 = MSC arm 0.5 % lower). "
     "Leave out (with --n) to solve for the detectable effect.",
-    "--sd": "SD of HbA1c at one visit, in % (e.g. 1.0).",
-    "--rho": "Correlation between baseline and follow-up HbA1c, in (-1, 1).",
+    "--sd": "SD of HbA1c at one visit, in % (e.g. 1.0). Default: the cohort's pooled SD of HbA1c before and after.",
+    "--rho": "Correlation between baseline and follow-up HbA1c, in (-1, 1). Default: the cohort's before/after correlation.",
     "--alpha": "Family-wise type I error rate.",
     "--power": f"Target power per comparison (default {DEFAULT_POWER} unless --n and --effect are both given).",
     "--n": "Patients enrolled per active arm; give it to solve for power (with --effect) or for the effect.",
@@ -45,6 +46,8 @@ OPTION_HELP: dict[str, str] = {
     "--entry-min": "Simulation only: lowest screening HbA1c (%) admitted to the trial.",
     "--entry-max": "Simulation only: highest screening HbA1c (%) admitted to the trial.",
     "--format": "Output format: text (a table) or json.",
+    "--placebo-change": "Cohort effect only: expected HbA1c change on entering a trial, one number or 'low,high' "
+    "(≤ 0, %); default the trial-entry record of the external-context table (-0.5,-0.2).",
 }
 
 _FORMATS = ("text", "json")
@@ -176,6 +179,61 @@ def design_report(
     return plain({"inputs": inputs, "solved_for": result.solved_for, "methods": methods, "simulation": simulation})
 
 
+def _cohort_inputs(
+    data: Any, hba1c_unit: str, sheet: str | None, placebo_change: str | None, entry_threshold: float,
+    sigma: float, rho_grid: str | None, mu_grid: str | None,
+) -> Any:
+    """Design inputs from the cohort in ``data`` (or the seed)."""
+    from mscreg.cli.pipeline import load_table, parse_numbers
+    from mscreg.design.cohort import cohort_design_inputs
+    from mscreg.stats.rtm import DEFAULT_MU_GRID, DEFAULT_RHO_GRID
+
+    placebo: float | tuple[float, ...] | None = None
+    if placebo_change is not None:
+        values = parse_numbers("--placebo-change", placebo_change)
+        if len(values) > 2:
+            raise InputError(f"--placebo-change {placebo_change!r}: give one number or 'low,high'")
+        placebo = values[0] if len(values) == 1 else values
+    table = load_table(data, hba1c_unit, sheet)
+    return cohort_design_inputs(
+        table.frame, entry_threshold=entry_threshold, placebo_change=placebo, sigma=sigma,
+        rho_values=parse_numbers("--rho-grid", rho_grid) if rho_grid else DEFAULT_RHO_GRID,
+        mu_values=parse_numbers("--mu-grid", mu_grid) if mu_grid else DEFAULT_MU_GRID,
+    )
+
+
+def cohort_design_report(cohort: Any, **options: Any) -> dict[str, Any]:
+    """``design_report`` at the low, median and high end of the cohort's design effect.
+
+    Only ends above zero are sized (nothing can be designed for a zero or negative effect).
+    The top-level ``methods`` are those at the lowest positive end, the one to plan with;
+    ``scenarios`` holds all three ends and ``cohort`` the effect range and its sources.
+
+    Examples
+    --------
+    >>> from mscreg.cohort import seed_table
+    >>> from mscreg.design.cohort import cohort_design_inputs
+    >>> cohort = cohort_design_inputs(seed_table().frame)
+    >>> report = cohort_design_report(cohort, sd=cohort.sd, rho=cohort.rho)
+    >>> [s["label"] for s in report["scenarios"]], report["design_effect"] == report["scenarios"][0]["effect"]
+    (['median', 'high'], True)
+    """
+    scenarios = []
+    for label, value in zip(("low", "median", "high"), cohort.effect.effects()):
+        if value > 0:
+            scenarios.append({"label": label, "effect": value, **design_report(effect=value, **options)})
+    report = {
+        "inputs": scenarios[0]["inputs"] if scenarios else plain({k: v for k, v in options.items()}),
+        "solved_for": "n",
+        "design_effect": scenarios[0]["effect"] if scenarios else None,
+        "methods": scenarios[0]["methods"] if scenarios else [],
+        "simulation": scenarios[0]["simulation"] if scenarios else None,
+        "cohort": plain(cohort.to_dict()),
+        "scenarios": scenarios,
+    }
+    return report
+
+
 def _fmt(value: Any, spec: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
@@ -235,8 +293,8 @@ def _print_text(report: dict[str, Any], console: Console) -> None:
 
 
 def design(
-    sd: Annotated[float, typer.Option("--sd", help=OPTION_HELP["--sd"])],
-    rho: Annotated[float, typer.Option("--rho", help=OPTION_HELP["--rho"])],
+    sd: Annotated[float | None, typer.Option("--sd", help=OPTION_HELP["--sd"])] = None,
+    rho: Annotated[float | None, typer.Option("--rho", help=OPTION_HELP["--rho"])] = None,
     effect: Annotated[float | None, typer.Option("--effect", help=OPTION_HELP["--effect"])] = None,
     alpha: Annotated[float, typer.Option("--alpha", help=OPTION_HELP["--alpha"])] = 0.05,
     power: Annotated[float | None, typer.Option("--power", help=OPTION_HELP["--power"])] = None,
@@ -253,11 +311,22 @@ def design(
     entry_min: Annotated[float | None, typer.Option("--entry-min", help=OPTION_HELP["--entry-min"])] = None,
     entry_max: Annotated[float | None, typer.Option("--entry-max", help=OPTION_HELP["--entry-max"])] = None,
     output_format: Annotated[str, typer.Option("--format", help=OPTION_HELP["--format"])] = "text",
+    data: opt.Data = None,
+    hba1c_unit: opt.HbA1cUnitOpt = "ngsp",
+    sheet: opt.Sheet = None,
+    placebo_change: Annotated[str | None, typer.Option("--placebo-change", help=OPTION_HELP["--placebo-change"])] = None,
+    entry_threshold: opt.EntryThreshold = opt.DEFAULTS.entry_threshold,
+    sigma: opt.Sigma = opt.DEFAULTS.sigma,
+    rho_grid: opt.RhoGrid = None,
+    mu_grid: opt.MuGrid = None,
 ) -> None:
     """Size the randomised MSC-vs-placebo trial on HbA1c for three analyses.
 
     Gives n per arm (or power, or the detectable effect) for follow-up only, change
-    score and ANCOVA on baseline. Example::
+    score and ANCOVA on baseline. Without --effect and --n the effect comes from the
+    cohort (the seed study, or --data): its observed change net of regression to the mean
+    and of the trial-entry (placebo) response, as a range; n is given at its low, median
+    and high end. Example::
 
         mscreg design --effect 0.5 --sd 1.0 --rho 0.6 --alpha 0.05 --power 0.8 --format json
     """
@@ -265,8 +334,12 @@ def design(
         from mscreg.stats._checks import check_option
 
         check_option(output_format, name="format", choices=_FORMATS)
-        report = design_report(
-            effect=effect,
+        cohort = None
+        if (effect is None and n is None) or sd is None or rho is None:
+            cohort = _cohort_inputs(data, hba1c_unit, sheet, placebo_change, entry_threshold, sigma, rho_grid, mu_grid)
+            sd = cohort.sd if sd is None else sd
+            rho = cohort.rho if rho is None else rho
+        common = dict(
             sd=sd,
             rho=rho,
             alpha=alpha,
@@ -284,10 +357,25 @@ def design(
             entry_min=entry_min,
             entry_max=entry_max,
         )
+        if effect is None and n is None:
+            report = cohort_design_report(cohort, **common)
+        else:
+            report = design_report(effect=effect, **common)
+            if cohort is not None:
+                report["cohort"] = plain(cohort.to_dict())
     except MscregError as err:
         typer.echo(f"Error: {err}", err=True)
         raise typer.Exit(code=exit_code_for(err)) from None
     if output_format == "json":
         typer.echo(json.dumps(report, indent=2))
+        return
+    console = Console(width=120)
+    if "scenarios" in report:
+        console.print(report["cohort"]["effect"]["statement"], highlight=False)
+        if not report["scenarios"]:
+            console.print("No trial can be sized for this cohort's effect; give --effect to size one anyway.", highlight=False)
+        for scenario in report["scenarios"]:
+            console.print(f"\n[bold]{scenario['label']} end of the design effect: {scenario['effect']:.3f} %[/]")
+            _print_text(scenario, console)
     else:
-        _print_text(report, Console(width=120))
+        _print_text(report, console)

@@ -87,25 +87,33 @@ def _noncentrality_interval(t: float, df: int, ci_level: float) -> tuple[float, 
     """Confidence limits for the noncentrality parameter of a noncentral t.
 
     Solves ``nct.cdf(t, df, ncp) = 1 - a/2`` (lower) and ``= a/2`` (upper) by Brent's
-    method; the cdf falls monotonically in ``ncp``, so each root is unique.
+    method; the cdf falls monotonically in ``ncp``, so each root is unique. The search
+    starts from the normal approximation ``t ± z·√(1 + t²/(2·df))`` (Hedges & Olkin 1985);
+    where scipy's noncentral-t cdf cannot be evaluated (it returns NaN for some large
+    ``df``/``ncp`` pairs, where the approximation is accurate to many digits) the
+    approximation is returned.
     """
     tail = (1 - ci_level) / 2
+    z = float(stats.norm.ppf(1 - tail))
+    spread = float(np.sqrt(1 + t * t / (2 * df)))
 
-    def root(target: float) -> float:
-        def gap(ncp: float) -> float:
-            return float(stats.nct.cdf(t, df, ncp)) - target
+    def gap(ncp: float, target: float) -> float:
+        return float(stats.nct.cdf(t, df, ncp)) - target
 
-        width = 2.0 + abs(t)
-        low, high = t - width, t + width
-        while gap(low) < 0:
-            low -= width
+    def root(target: float, approx: float) -> float:
+        width = 2 * spread + 1
+        low, high = approx - width, approx + width
+        for _ in range(60):
+            g_low, g_high = gap(low, target), gap(high, target)
+            if not (np.isfinite(g_low) and np.isfinite(g_high)):
+                return approx
+            if g_low >= 0 >= g_high:
+                return float(optimize.brentq(gap, low, high, args=(target,), xtol=1e-10))
             width *= 2
-        while gap(high) > 0:
-            high += width
-            width *= 2
-        return float(optimize.brentq(gap, low, high, xtol=1e-10))
+            low, high = approx - width, approx + width
+        return approx
 
-    return root(1 - tail), root(tail)
+    return root(1 - tail, t - z * spread), root(tail, t + z * spread)
 
 
 def _hedges_j(df: int) -> float:
