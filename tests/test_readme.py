@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tests.conftest import REPO
 
-TEST_COMMAND = "pip install -e '.[test]' && python -m pytest"
+TEST_COMMAND = "sh scripts/install-system-deps.sh && pip install -e '.[test]' && python -m pytest"
 
 
 def test_ci_runs_the_readme_test_command():
