@@ -102,7 +102,13 @@ def parse_numbers(option: str, text: str) -> tuple[float, ...]:
 
 
 def load_table(data: Path | None, hba1c_unit: str = "ngsp", sheet: str | None = None) -> Any:
-    """The analysis table from ``data`` (CSV/XLSX), or the embedded seed when ``data`` is None."""
+    """The analysis table from ``data`` (CSV/XLSX), or the embedded seed when ``data`` is None.
+
+    Examples
+    --------
+    >>> load_table(None).n_rows
+    58
+    """
     from mscreg.domain.units import HbA1cUnit
 
     HbA1cUnit.parse(hba1c_unit)  # refuse a bad unit even when the seed is used
@@ -120,6 +126,12 @@ def load_claims_and_table(data: Path | None, claims: Path | None, hba1c_unit: st
 
     No ``claims``: the seed's claims on the seed table (``data`` then needs claims too).
     ``claims`` without ``data``: the table named by the claims file's ``study.data``.
+
+    Examples
+    --------
+    >>> claims, table = load_claims_and_table(None, None)
+    >>> len(claims.claims) > 40, table.n_rows
+    (True, 58)
     """
     from mscreg.audit.claims import load_claims
     from mscreg.datasets import seed_claims_path

@@ -70,7 +70,16 @@ def fmt(value: Any, digits: int = 3, rounding: str = "half-up") -> str:
 
 
 def print_json(payload: dict[str, Any]) -> None:
-    """Write ``payload`` as indented JSON (NaN as null) to standard output."""
+    """Write ``payload`` as indented JSON to standard output (results carry NaN as null already).
+
+    Examples
+    --------
+    >>> print_json({"n": 58, "p_value": None})
+    {
+      "n": 58,
+      "p_value": null
+    }
+    """
     sys.stdout.write(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False) + "\n")
 
 

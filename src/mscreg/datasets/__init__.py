@@ -53,10 +53,22 @@ def _data_path(name: str) -> Path:
 
 
 def seed_table_path() -> Path:
-    """Path of the shipped seed analysis table (CSV)."""
+    """Path of the shipped seed analysis table (CSV).
+
+    Examples
+    --------
+    >>> seed_table_path().name
+    'matsuoka2025_table1.csv'
+    """
     return _data_path("matsuoka2025_table1.csv")
 
 
 def seed_claims_path() -> Path:
-    """Path of the shipped seed claims file (YAML)."""
+    """Path of the shipped seed claims file (YAML).
+
+    Examples
+    --------
+    >>> seed_claims_path().suffix
+    '.yaml'
+    """
     return _data_path("matsuoka2025_claims.yaml")

@@ -54,7 +54,13 @@ _NUMBERS = {"baseline", "follow_up", "change", "change_low", "change_high", "p_v
 
 
 def external_context_path() -> Path:
-    """Path of the shipped ``external_context.yaml``."""
+    """Path of the shipped ``external_context.yaml``.
+
+    Examples
+    --------
+    >>> external_context_path().name
+    'external_context.yaml'
+    """
     return Path(str(resources.files("mscreg.datasets").joinpath("external_context.yaml")))
 
 
