@@ -228,3 +228,13 @@ def test_oldham_bad_input():
         oldham([7.0, 8.0, 9.0, 10.0], [6.0, 7.0, 8.0, 9.0])
     with pytest.raises(ValueError, match="before has 4 values but after has 3; they must pair up"):
         oldham([7.0, 8.0, 9.0, 10.0], [6.0, 7.0, 8.0])
+
+
+def test_truncated_mean_formula_matches_scipy_truncnorm():
+    # The hand-written E[Z | a < Z <= b] must equal scipy.stats.truncnorm.mean, including far tails.
+    from scipy import stats as sps
+
+    from mscreg.stats.rtm import _truncated_standard_mean
+
+    for a, b in [(-1.0, np.inf), (0.5, 2.0), (-3.0, -0.2), (4.0, np.inf), (-np.inf, -1.3), (6.0, 9.0)]:
+        assert float(_truncated_standard_mean(a, b)) == pytest.approx(float(sps.truncnorm.mean(a, b)), rel=1e-9)

@@ -18,6 +18,7 @@ import typer
 from mscreg.cli import options as opt
 from mscreg.cli import pipeline
 from mscreg.cli.design_cmd import design
+from mscreg.cli.report_cmd import report
 from mscreg.errors import MscregError, exit_code_for
 
 app = typer.Typer(
@@ -127,6 +128,7 @@ def audit(
 
 
 app.command("design")(design)
+app.command("report")(report)
 
 
 def main() -> None:

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
+from statsmodels.regression.linear_model import OLS
+from statsmodels.tools.tools import add_constant
 
 from mscreg.errors import InsufficientDataError
 from mscreg.stats._checks import as_vector, check_ci_level, check_same_length, check_values, check_varies
@@ -75,12 +76,12 @@ class DoseResponseResult(Result):
 
 
 def _fit(y: np.ndarray, predictors: dict[str, np.ndarray], ci_level: float):
-    design = sm.add_constant(pd.DataFrame(predictors), has_constant="add").rename(columns={"const": "Intercept"})
+    design = add_constant(pd.DataFrame(predictors), has_constant="add").rename(columns={"const": "Intercept"})
     if np.linalg.matrix_rank(design.to_numpy()) < design.shape[1]:
         raise InsufficientDataError(
             f"the predictors {tuple(predictors)!r} are collinear in these data; their effects cannot be separated"
         )
-    fit = sm.OLS(y, design).fit()
+    fit = OLS(y, design).fit()
     bounds = fit.conf_int(alpha=1 - ci_level)
     coefficients = tuple(
         Coefficient(

@@ -20,7 +20,8 @@ correlation ρ; no treatment effect. For a selection :math:`a < X_1 \le b`, with
     R = σ (1 − ρ) [φ(α) − φ(β)] / [Φ(β) − Φ(α)],     expected change E[X₂ − X₁ | sel] = −R
 
 (Barnett et al. 2005, eqs. 1-2). The bracket is the mean of a standard normal
-truncated to (α, β], taken from :func:`scipy.stats.truncnorm`. Defaults:
+truncated to (α, β], written out by hand (:func:`_truncated_standard_mean`; checked against
+:func:`scipy.stats.truncnorm` in the tests). Defaults:
 μ = 7.5 % and σ = 1.5 % (T2DM population HbA1c, Diabetes Care 2013;36:3535);
 ρ derived from the long-term within-subject CV of HbA1c in T2DM, median 8.3 %
 (IQR 6-10 %; Gough et al., PLoS One 2023;18:e0289085) -- see
@@ -29,6 +30,7 @@ truncated to (α, β], taken from :func:`scipy.stats.truncnorm`. Defaults:
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -173,6 +175,20 @@ def _describe_selection(lower: float, upper: float, inclusive: str) -> str:
     return f"{left}{lower:g}, {upper:g}{right}"
 
 
+def _truncated_standard_mean(alpha: object, beta: object) -> np.ndarray:
+    """E[Z | α < Z ≤ β] for a standard normal Z, vectorised: [φ(α) − φ(β)] / [Φ(β) − Φ(α)].
+
+    Written by hand (the RTM formula of Barnett et al. 2005) because
+    :func:`scipy.stats.truncnorm` costs about a millisecond per call, which a grid of
+    hundreds of points feels; the tests check it against ``truncnorm.mean``. Above the mean
+    the denominator is taken from survival functions, which keeps precision in the tail.
+    """
+    a, b = np.broadcast_arrays(np.asarray(alpha, dtype=float), np.asarray(beta, dtype=float))
+    upper_tail = a > 0
+    mass = np.where(upper_tail, stats.norm.sf(a) - stats.norm.sf(b), stats.norm.cdf(b) - stats.norm.cdf(a))
+    return (stats.norm.pdf(a) - stats.norm.pdf(b)) / mass
+
+
 def expected_rtm_change(
     *,
     lower: float,
@@ -208,7 +224,7 @@ def expected_rtm_change(
     :math:`R = \sigma(1-\rho)\,[\varphi(\alpha)-\varphi(\beta)]/[\Phi(\beta)-\Phi(\alpha)]`,
     α = (lower − μ)/σ, β = (upper − μ)/σ (Barnett, van der Pols & Dobson, Int J
     Epidemiol 2005;34:215-220). The ratio is the mean of the standard normal truncated
-    to (α, β], :func:`scipy.stats.truncnorm`. A band below μ gives R < 0: an expected
+    to (α, β] (hand-written, see :func:`_truncated_standard_mean`). A band below μ gives R < 0: an expected
     rise. Assumes the bivariate-normal model with equal variances and no effect.
 
     Examples
@@ -224,7 +240,7 @@ def expected_rtm_change(
     sigma = _check_positive(sigma, "sigma")
     rho = _check_rho(rho)
     alpha, beta = (low - mu) / sigma, (high - mu) / sigma
-    truncated_mean = float(stats.truncnorm.mean(alpha, beta))
+    truncated_mean = float(_truncated_standard_mean(alpha, beta))
     return RtmExpectation(
         expected_change=-sigma * (1 - rho) * truncated_mean,
         expected_baseline=mu + sigma * truncated_mean,
@@ -387,22 +403,20 @@ def rtm_adjusted_grid(
                 f"observed_ci must contain observed_change={observed!r}; got {observed_ci!r}"
             )
 
+    rho_grid, mu_grid = np.meshgrid(np.asarray(rhos, dtype=float), np.asarray(mus, dtype=float), indexing="ij")
+    falls = sigma * (1 - rho_grid) * _truncated_standard_mean((low - mu_grid) / sigma, (high - mu_grid) / sigma)
     points = []
-    for rho in rhos:
-        for mu in mus:
-            expected = expected_rtm_change(
-                lower=low, upper=None if math.isinf(high) else high, inclusive=inclusive, mu=mu, sigma=sigma, rho=rho
-            ).expected_change
-            points.append(
-                RtmGridPoint(
-                    rho=rho,
-                    mu=mu,
-                    expected_change=expected,
-                    adjusted_change=observed - expected,
-                    adjusted_ci_low=ci_low - expected,
-                    adjusted_ci_high=ci_high - expected,
-                )
-            )
+    points = [
+        RtmGridPoint(
+            rho=rho,
+            mu=mu,
+            expected_change=float(-falls[i, j]),
+            adjusted_change=observed + float(falls[i, j]),
+            adjusted_ci_low=ci_low + float(falls[i, j]),
+            adjusted_ci_high=ci_high + float(falls[i, j]),
+        )
+        for (i, rho), (j, mu) in itertools.product(enumerate(rhos), enumerate(mus))
+    ]
     points_t = tuple(points)
     adjusted = [p.adjusted_change for p in points_t]
     return RtmGrid(
