@@ -18,6 +18,7 @@ import typer
 from mscreg.cli import options as opt
 from mscreg.cli import pipeline
 from mscreg.cli.design_cmd import design
+from mscreg.cli.registry_cmd import register as register_registry_commands
 from mscreg.cli.report_cmd import report
 from mscreg.errors import MscregError, exit_code_for
 
@@ -53,8 +54,12 @@ D = opt.DEFAULTS
 @app.command()
 def analyze(
     data: opt.Data = None,
+    db: opt.Db = None,
     hba1c_unit: opt.HbA1cUnitOpt = "ngsp",
     sheet: opt.Sheet = None,
+    baseline_window_days: opt.BaselineWindow = 90,
+    follow_up: opt.FollowUp = "last",
+    cohort_engine: opt.CohortEngine = "sql",
     output: Annotated[OutputFormat, typer.Option("--format", help="text (tables) or json (every number, full precision).")] = OutputFormat.text,
     alternative: opt.AlternativeOpt = opt.Alternative(D.alternative),
     ci_level: opt.CiLevel = D.ci_level,
@@ -85,7 +90,10 @@ def analyze(
             dose_cuts=dose_cuts, dose_cut_in=dose_cut_in, seed=seed, n_resamples=n_resamples, sigma=sigma,
             rho_grid=rho_grid, mu_grid=mu_grid, cva=cva, cvi=cvi, estimates=not paper_only,
         )
-        run = pipeline.run_analysis(pipeline.load_table(data, hba1c_unit, sheet), settings)
+        source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
+                                         baseline_window_days=baseline_window_days, follow_up=follow_up,
+                                         cohort_engine=cohort_engine)
+        run = pipeline.run_analysis(source.load(), settings)
     except MscregError as error:
         _fail(error)
         return
@@ -103,8 +111,12 @@ def analyze(
 def audit(
     data: opt.Data = None,
     claims: opt.Claims = None,
+    db: opt.Db = None,
     hba1c_unit: opt.HbA1cUnitOpt = "ngsp",
     sheet: opt.Sheet = None,
+    baseline_window_days: opt.BaselineWindow = 90,
+    follow_up: opt.FollowUp = "last",
+    cohort_engine: opt.CohortEngine = "sql",
     output: Annotated[AuditFormat, typer.Option("--format", help="text (table), json or csv.")] = AuditFormat.text,
     max_changes: opt.MaxChanges = 2,
 ) -> None:
@@ -112,7 +124,10 @@ def audit(
     try:
         from mscreg.audit import run_audit
 
-        claims_file, table = pipeline.load_claims_and_table(data, claims, hba1c_unit, sheet)
+        source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
+                                         baseline_window_days=baseline_window_days, follow_up=follow_up,
+                                         cohort_engine=cohort_engine)
+        claims_file, table = pipeline.load_claims_and_table(source, claims)
         report = run_audit(table, claims_file, max_changes=max_changes)
     except MscregError as error:
         _fail(error)
@@ -127,8 +142,9 @@ def audit(
         render.print_audit(report)
 
 
-app.command("design")(design)
 app.command("report")(report)
+app.command("design")(design)
+register_registry_commands(app)
 
 
 def main() -> None:

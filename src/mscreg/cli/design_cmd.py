@@ -180,11 +180,11 @@ def design_report(
 
 
 def _cohort_inputs(
-    data: Any, hba1c_unit: str, sheet: str | None, placebo_change: str | None, entry_threshold: float,
+    source: Any, placebo_change: str | None, entry_threshold: float,
     sigma: float, rho_grid: str | None, mu_grid: str | None,
 ) -> Any:
     """Design inputs from the cohort in ``data`` (or the seed)."""
-    from mscreg.cli.pipeline import load_table, parse_numbers
+    from mscreg.cli.pipeline import parse_numbers
     from mscreg.design.cohort import cohort_design_inputs
     from mscreg.stats.rtm import DEFAULT_MU_GRID, DEFAULT_RHO_GRID
 
@@ -194,7 +194,7 @@ def _cohort_inputs(
         if len(values) > 2:
             raise InputError(f"--placebo-change {placebo_change!r}: give one number or 'low,high'")
         placebo = values[0] if len(values) == 1 else values
-    table = load_table(data, hba1c_unit, sheet)
+    table = source.load()
     return cohort_design_inputs(
         table.frame, entry_threshold=entry_threshold, placebo_change=placebo, sigma=sigma,
         rho_values=parse_numbers("--rho-grid", rho_grid) if rho_grid else DEFAULT_RHO_GRID,
@@ -312,8 +312,12 @@ def design(
     entry_max: Annotated[float | None, typer.Option("--entry-max", help=OPTION_HELP["--entry-max"])] = None,
     output_format: Annotated[str, typer.Option("--format", help=OPTION_HELP["--format"])] = "text",
     data: opt.Data = None,
+    db: opt.Db = None,
     hba1c_unit: opt.HbA1cUnitOpt = "ngsp",
     sheet: opt.Sheet = None,
+    baseline_window_days: opt.BaselineWindow = 90,
+    follow_up: opt.FollowUp = "last",
+    cohort_engine: opt.CohortEngine = "sql",
     placebo_change: Annotated[str | None, typer.Option("--placebo-change", help=OPTION_HELP["--placebo-change"])] = None,
     entry_threshold: opt.EntryThreshold = opt.DEFAULTS.entry_threshold,
     sigma: opt.Sigma = opt.DEFAULTS.sigma,
@@ -336,7 +340,10 @@ def design(
         check_option(output_format, name="format", choices=_FORMATS)
         cohort = None
         if (effect is None and n is None) or sd is None or rho is None:
-            cohort = _cohort_inputs(data, hba1c_unit, sheet, placebo_change, entry_threshold, sigma, rho_grid, mu_grid)
+            source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
+                                             baseline_window_days=baseline_window_days, follow_up=follow_up,
+                                             cohort_engine=cohort_engine)
+            cohort = _cohort_inputs(source, placebo_change, entry_threshold, sigma, rho_grid, mu_grid)
             sd = cohort.sd if sd is None else sd
             rho = cohort.rho if rho is None else rho
         common = dict(

@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from mscreg.cli.pipeline import AnalysisSettings, parse_numbers
+from mscreg.cli.pipeline import AnalysisSettings, TableSource, parse_numbers
 
 _D = AnalysisSettings()
 
@@ -39,6 +39,10 @@ Data = Annotated[Path | None, typer.Option("--data", help="Analysis table (.csv 
 Claims = Annotated[Path | None, typer.Option("--claims", help="Claims file (YAML, docs/claims-format.md). Default: the seed paper's claims.")]
 HbA1cUnitOpt = Annotated[str, typer.Option("--hba1c-unit", help="Unit of HbA1c in --data: ngsp (%), ifcc (mmol/mol) or jds (%).")]
 Sheet = Annotated[str | None, typer.Option("--sheet", help="XLSX sheet to read (default: the first).")]
+Db = Annotated[str | None, typer.Option("--db", help="Analyse the registry at this database URL or SQLite file instead of --data (docs/registry.md).")]
+BaselineWindow = Annotated[int, typer.Option("--baseline-window-days", min=0, help="Registry only: baseline = last HbA1c within this many days before the infusion.")]
+FollowUp = Annotated[str, typer.Option("--follow-up", help="Registry only: follow-up HbA1c = 'last' observation or a visit label (M3, M6, M12, Y2 … Y5).")]
+CohortEngine = Annotated[str, typer.Option("--cohort-engine", help="Registry only: run the cohort query on the database ('sql') or in DuckDB ('duckdb').")]
 MaxChanges = Annotated[int, typer.Option("--max-changes", min=0, max=4, help="Most conventions changed at once when searching for one that reproduces a claim.")]
 
 AlternativeOpt = Annotated[Alternative, typer.Option("--alternative", help="Alternative hypothesis of every test, about after − before.")]
@@ -57,6 +61,15 @@ RhoGrid = Annotated[str | None, typer.Option("--rho-grid", help="Comma-separated
 MuGrid = Annotated[str | None, typer.Option("--mu-grid", help="Comma-separated population mean HbA1c values (%) for the grid.")]
 Cva = Annotated[float, typer.Option("--cva", help="Analytical CV of HbA1c (%) for the reference change value.")]
 Cvi = Annotated[float, typer.Option("--cvi", help="Within-subject CV of HbA1c (%) for the reference change value.")]
+
+
+def source_from_options(
+    *, data: Path | None, db: str | None, hba1c_unit: str, sheet: str | None,
+    baseline_window_days: int, follow_up: str, cohort_engine: str,
+) -> TableSource:
+    """Build the :class:`TableSource` of a command from the shared input options."""
+    return TableSource(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet, baseline_window_days=baseline_window_days,
+                       follow_up=follow_up, cohort_engine=cohort_engine)
 
 
 def settings_from_options(

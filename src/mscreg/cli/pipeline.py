@@ -1,7 +1,7 @@
 """The jobs behind the commands, shared by ``analyze``, ``audit`` and ``report``.
 
 A command turns its options into :class:`AnalysisSettings`, loads its inputs with
-:func:`load_table` / :func:`load_claims_and_table`, and calls :func:`run_analysis`; so
+:class:`TableSource` / :func:`load_claims_and_table`, and calls :func:`run_analysis`; so
 ``mscreg analyze --format json`` and ``mscreg report`` present the same numbers from the
 same result objects.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 from mscreg.errors import ClaimsFileError, ConventionError, InputError
 
-__all__ = ["AnalysisRun", "AnalysisSettings", "load_claims_and_table", "load_table", "parse_numbers", "run_analysis"]
+__all__ = ["AnalysisRun", "AnalysisSettings", "TableSource", "load_claims_and_table", "parse_numbers", "run_analysis"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -101,52 +101,86 @@ def parse_numbers(option: str, text: str) -> tuple[float, ...]:
     return values
 
 
-def load_table(data: Path | None, hba1c_unit: str = "ngsp", sheet: str | None = None) -> Any:
-    """The analysis table from ``data`` (CSV/XLSX), or the embedded seed when ``data`` is None.
+@dataclass(frozen=True, kw_only=True)
+class TableSource:
+    """Where the analysis table comes from: a file (``data``), a registry (``db``) or the seed.
 
-    Examples
-    --------
-    >>> load_table(None).n_rows
-    58
+    ``hba1c_unit`` and ``sheet`` apply to files; the cohort rules
+    (``baseline_window_days``, ``follow_up``, ``cohort_engine``) to registries, see
+    :func:`mscreg.cohort.registry.table_from_registry`.
     """
-    from mscreg.domain.units import HbA1cUnit
 
-    HbA1cUnit.parse(hba1c_unit)  # refuse a bad unit even when the seed is used
-    if data is None:
-        from mscreg.cohort import seed_table
+    data: Path | None = None
+    db: str | None = None
+    hba1c_unit: str = "ngsp"
+    sheet: str | None = None
+    baseline_window_days: int = 90
+    follow_up: str = "last"
+    cohort_engine: str = "sql"
 
-        return seed_table()
-    from mscreg.cohort.table import load_analysis_table
+    def __post_init__(self) -> None:
+        if self.data is not None and self.db is not None:
+            raise InputError("give either --data FILE or --db URL, not both")
 
-    return load_analysis_table(data, hba1c_unit=hba1c_unit, sheet=sheet)
+    @property
+    def is_seed(self) -> bool:
+        """Whether neither a file nor a registry was named (the embedded seed study is used)."""
+        return self.data is None and self.db is None
+
+    def load(self) -> Any:
+        """The validated :class:`~mscreg.cohort.table.AnalysisTable`.
+
+        Examples
+        --------
+        >>> TableSource().load().n_rows
+        58
+        """
+        from mscreg.domain.units import HbA1cUnit
+
+        HbA1cUnit.parse(self.hba1c_unit)  # refuse a bad unit even when the seed is used
+        if self.db is not None:
+            from mscreg.cohort.registry import table_from_registry
+
+            return table_from_registry(self.db, baseline_window_days=self.baseline_window_days,
+                                       follow_up=self.follow_up, engine=self.cohort_engine)
+        if self.data is None:
+            from mscreg.cohort import seed_table
+
+            return seed_table()
+        from mscreg.cohort.table import load_analysis_table
+
+        return load_analysis_table(self.data, hba1c_unit=self.hba1c_unit, sheet=self.sheet)
 
 
-def load_claims_and_table(data: Path | None, claims: Path | None, hba1c_unit: str = "ngsp", sheet: str | None = None) -> tuple[Any, Any]:
+def load_claims_and_table(source: TableSource, claims: Path | None) -> tuple[Any, Any]:
     """Claims file and analysis table for an audit.
 
-    No ``claims``: the seed's claims on the seed table (``data`` then needs claims too).
-    ``claims`` without ``data``: the table named by the claims file's ``study.data``.
+    No ``claims``: the seed's claims on the seed table (your own data or registry then needs
+    claims too). ``claims`` without a table source: the table named by the claims file's
+    ``study.data``, relative to the claims file.
 
     Examples
     --------
-    >>> claims, table = load_claims_and_table(None, None)
+    >>> claims, table = load_claims_and_table(TableSource(), None)
     >>> len(claims.claims) > 40, table.n_rows
     (True, 58)
     """
+    from dataclasses import replace
+
     from mscreg.audit.claims import load_claims
     from mscreg.datasets import seed_claims_path
 
     if claims is None:
-        if data is not None:
-            raise InputError("auditing your own --data needs the claims it should be checked against: add --claims FILE (format: docs/claims-format.md)")
-        return load_claims(seed_claims_path()), load_table(None, hba1c_unit, sheet)
+        if not source.is_seed:
+            raise InputError("auditing your own data needs the claims it should be checked against: add --claims FILE (format: docs/claims-format.md)")
+        return load_claims(seed_claims_path()), source.load()
     claims_file = load_claims(claims)
-    if data is None:
+    if source.is_seed:
         if claims_file.study.data is None:
-            raise ClaimsFileError(f"{claims}: no --data given and the claims file names no `study.data` table")
-        data = (claims.parent / claims_file.study.data).resolve()
-        hba1c_unit = claims_file.study.hba1c_unit or hba1c_unit
-    return claims_file, load_table(data, hba1c_unit, sheet)
+            raise ClaimsFileError(f"{claims}: no --data or --db given and the claims file names no `study.data` table")
+        source = replace(source, data=(claims.parent / claims_file.study.data).resolve(),
+                         hba1c_unit=claims_file.study.hba1c_unit or source.hba1c_unit)
+    return claims_file, source.load()
 
 
 def run_analysis(table: Any, settings: AnalysisSettings = AnalysisSettings()) -> AnalysisRun:

@@ -173,17 +173,15 @@ def default_out(data: Path | None, claims: Path | None, *, pdf: bool = False) ->
     return Path.cwd() / f"mscreg-report-{slug}.{'pdf' if pdf else 'html'}"
 
 
-def _load(data: Path | None, claims: Path | None, hba1c_unit: str, sheet: str | None) -> tuple[Any, Any, dict[str, Any]]:
+def _load(source: pipeline.TableSource, claims: Path | None) -> tuple[Any, Any, dict[str, Any]]:
     from mscreg.datasets import SEED, seed_claims_path
 
-    if data is not None and claims is None:
-        return pipeline.load_table(data, hba1c_unit, sheet), None, {}
-    claims_file, table = pipeline.load_claims_and_table(data, claims, hba1c_unit, sheet)
+    if not source.is_seed and claims is None:
+        return source.load(), None, {}
+    claims_file, table = pipeline.load_claims_and_table(source, claims)
     if claims is None:
-        source = {"source": f"embedded seed: {SEED.name} claims", "sha256": _sha256(seed_claims_path())}
-    else:
-        source = {"source": str(claims), "sha256": _sha256(claims)}
-    return table, claims_file, source
+        return table, claims_file, {"source": f"embedded seed: {SEED.name} claims", "sha256": _sha256(seed_claims_path())}
+    return table, claims_file, {"source": str(claims), "sha256": _sha256(claims)}
 
 
 def _write(out: Path, html: str, pdf: bool) -> None:
@@ -215,9 +213,13 @@ D = opt.DEFAULTS
 
 def report(
     data: opt.Data = None,
+    db: opt.Db = None,
     claims: Annotated[Path | None, typer.Option("--claims", help="Claims file (YAML, docs/claims-format.md) to audit. Default: the seed paper's claims on the seed; none for your own --data (the audit section is then left out).")] = None,
     hba1c_unit: opt.HbA1cUnitOpt = "ngsp",
     sheet: opt.Sheet = None,
+    baseline_window_days: opt.BaselineWindow = 90,
+    follow_up: opt.FollowUp = "last",
+    cohort_engine: opt.CohortEngine = "sql",
     out: Annotated[Path | None, typer.Option("--out", help="Report file to write. Default: mscreg-report-<study>.html (.pdf with --pdf) in the current directory.")] = None,
     pdf: Annotated[bool, typer.Option("--pdf", help="Write the report as PDF, printed by the system's headless Chromium (/usr/bin/chromium or $MSCREG_CHROMIUM).")] = False,
     max_changes: opt.MaxChanges = 2,
@@ -252,7 +254,10 @@ def report(
             from mscreg.report.pdf import chromium_path
 
             chromium_path()  # fail before the work when PDF output is impossible
-        table, claims_file, claims_source = _load(data, claims, hba1c_unit, sheet)
+        source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
+                                         baseline_window_days=baseline_window_days, follow_up=follow_up,
+                                         cohort_engine=cohort_engine)
+        table, claims_file, claims_source = _load(source, claims)
         inputs = prepare_report(table, claims_file, settings, claims_source=claims_source, max_changes=max_changes)
         from mscreg.report import build_document, render_html
 

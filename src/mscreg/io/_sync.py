@@ -1,0 +1,194 @@
+"""Shared machinery of the importers: value checks, idempotent upserts, visit linking.
+
+An import first *plans* (which records are new, which changed, which are identical to
+what the registry holds — matched on a natural key) and then *applies* the plan through
+one :class:`~mscreg.store.writer.Writer`, so a re-import of the same file writes nothing
+and a corrected value becomes one audited update.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Table, select
+
+from mscreg.domain.protocol import Analyte, VisitStatus
+from mscreg.errors import RowProblem
+from mscreg.io.report import Progress
+from mscreg.store.audit import canonical
+from mscreg.store.models import Infusion, Visit
+from mscreg.store.writer import Writer
+
+__all__ = ["SyncPlan", "apply_plan", "check_value", "link_visits", "parse_date", "parse_number", "plan_sync"]
+
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_CHUNK = 900  # bound parameters per IN list (SQLite allows 999 in old builds)
+_BATCH = 10_000
+
+
+def parse_number(text: str) -> float:
+    """A finite float from a cell; ValueError naming the likely mistake.
+
+    Examples
+    --------
+    >>> parse_number(" 7.25 ")
+    7.25
+    >>> parse_number("7,25")
+    Traceback (most recent call last):
+    ...
+    ValueError: looks like a decimal comma; write the decimal point as '.'
+    """
+    cleaned = text.strip()
+    if re.fullmatch(r"-?\d+,\d+", cleaned):
+        raise ValueError("looks like a decimal comma; write the decimal point as '.'")
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError("not a number") from None
+    if not math.isfinite(value):
+        raise ValueError("not a finite number")
+    return value
+
+
+def parse_date(text: str, *, today: dt.date | None = None) -> dt.date:
+    """An ISO date ``YYYY-MM-DD`` not in the future; ValueError otherwise.
+
+    Examples
+    --------
+    >>> parse_date("2024-02-29")
+    datetime.date(2024, 2, 29)
+    >>> parse_date("29.02.2024")
+    Traceback (most recent call last):
+    ...
+    ValueError: not a date; expected YYYY-MM-DD
+    """
+    cleaned = text.strip()
+    if not _DATE.match(cleaned):
+        raise ValueError("not a date; expected YYYY-MM-DD")
+    try:
+        day = dt.date.fromisoformat(cleaned)
+    except ValueError:
+        raise ValueError("not a valid calendar date; expected YYYY-MM-DD") from None
+    if day > (today or dt.date.today()):
+        raise ValueError("date is in the future")
+    if day.year < 1900:
+        raise ValueError("date before 1900")
+    return day
+
+
+def check_value(analyte: Analyte, value: float, unit: str, *, file: str, row: int | None, field_name: str,
+                shown: str) -> tuple[float | None, str | None, RowProblem | None, RowProblem | None]:
+    """Normalise one value and check its limits: (value, flags, problem, warning).
+
+    A value outside the hard range is a problem (the row is rejected); outside the soft
+    range a warning, and the stored measurement carries the flag ``soft_limit``.
+    """
+    try:
+        normalised = analyte.normalise(value, unit)
+    except Exception as error:  # ConventionError: unit not accepted for the analyte
+        return None, None, RowProblem(file, row, "unit", unit, str(error)), None
+    limits = analyte.limits
+    if limits is None:
+        return normalised, None, None, None
+    converted = "" if normalised == value else f" (= {normalised:.4g} {analyte.unit})"
+    if not limits.hard_ok(normalised):
+        return None, None, RowProblem(file, row, field_name, shown,
+                                      f"{analyte.name}{converted} outside the hard plausible range; "
+                                      f"expected {limits.describe()}"), None
+    if not limits.soft_ok(normalised):
+        return normalised, "soft_limit", None, RowProblem(
+            file, row, field_name, shown,
+            f"{analyte.name}{converted} outside the soft range {limits.soft_low:g}–{limits.soft_high:g} "
+            f"{limits.unit}; imported with flag 'soft_limit' for review")
+    return normalised, None, None, None
+
+
+@dataclass
+class SyncPlan:
+    """What an import will do to one table."""
+
+    table: str
+    inserts: list[dict[str, Any]] = field(default_factory=list)
+    updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    unchanged: int = 0
+    ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
+
+
+def _existing(conn: Connection, table: Table, filter_column: str, values: Iterable[Any]) -> list[Any]:
+    wanted = sorted({v for v in values if v is not None}, key=str)
+    found = []
+    column = table.c[filter_column]
+    for start in range(0, len(wanted), _CHUNK):
+        found.extend(conn.execute(select(table).where(column.in_(wanted[start:start + _CHUNK]))).mappings().all())
+    return found
+
+
+def plan_sync(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *, key: tuple[str, ...],
+              filter_column: str) -> SyncPlan:
+    """Match ``rows`` to existing records on ``key``: insert new, update changed, skip identical.
+
+    Rows whose filter value is None (a patient created by the same import) are new.
+    """
+    plan = SyncPlan(table=table.name)
+    existing = {tuple(r[k] for k in key): r for r in _existing(conn, table, filter_column, (r[filter_column] for r in rows))}
+    for row in rows:
+        k = tuple(row[c] for c in key)
+        current = existing.get(k) if row[filter_column] is not None else None
+        if current is None:
+            plan.inserts.append(row)
+            continue
+        plan.ids[k] = current["id"]
+        new = {c: v for c, v in row.items() if canonical(current[c]) != canonical(v)}
+        if new:
+            plan.updates.append((current["id"], {c: current[c] for c in new}, new))
+        else:
+            plan.unchanged += 1
+    return plan
+
+
+def apply_plan(writer: Writer, table: Table, plan: SyncPlan, *, key: tuple[str, ...],
+               progress: Progress | None = None) -> None:
+    """Write a plan through ``writer`` in batches (ids of inserts go into ``plan.ids``)."""
+    total = len(plan.inserts)
+    for start in range(0, total, _BATCH):
+        batch = plan.inserts[start:start + _BATCH]
+        ids = writer.insert_many(table.name, batch)
+        for row, record_id in zip(batch, ids):
+            plan.ids[tuple(row[c] for c in key)] = record_id
+        if progress is not None:
+            progress("write", min(start + _BATCH, total), total)
+    writer.update_many(table.name, plan.updates)
+
+
+def link_visits(conn: Connection, inserts: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """Attach new measurements to the planned visit whose window holds their date.
+
+    Sets ``visit_id`` on the rows in ``inserts`` and returns the visit updates
+    ``{visit id: {"actual_on": ..., "status": "done"}}`` for visits not yet attended.
+    """
+    patient_ids = {row["patient_id"] for row in inserts if row.get("patient_id") is not None}
+    if not patient_ids:
+        return {}
+    visits: dict[int, list[Any]] = {}
+    t, i = Visit.__table__, Infusion.__table__
+    ids = sorted(patient_ids)
+    for start in range(0, len(ids), _CHUNK):
+        for v in conn.execute(select(t).join(i, i.c.id == t.c.infusion_id)
+                              .where(t.c.patient_id.in_(ids[start:start + _CHUNK]), i.c.derived.is_(False))):
+            visits.setdefault(v.patient_id, []).append(v)
+    attended: dict[int, dict[str, Any]] = {}
+    for row in inserts:
+        for v in visits.get(row["patient_id"], ()):
+            if v.window_start <= row["measured_on"] <= v.window_end:
+                row["visit_id"] = v.id
+                if v.actual_on is None and v.status == VisitStatus.PLANNED.value:
+                    day = attended.get(v.id, {}).get("actual_on")
+                    if day is None or row["measured_on"] < day:
+                        attended[v.id] = {"actual_on": row["measured_on"], "status": VisitStatus.DONE.value}
+                break
+    return attended

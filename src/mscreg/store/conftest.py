@@ -1,0 +1,3 @@
+"""Doctest collection: the alembic environment and revisions run only under alembic."""
+
+collect_ignore = ["migrations"]

@@ -1,0 +1,165 @@
+"""The audited write path, migrations, tamper detection and concurrent writers (SQLite and PostgreSQL)."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import select
+from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
+
+from mscreg.cli.app import app
+from mscreg.domain.records import PatientRecord
+from mscreg.errors import InputError
+from mscreg.store import Registry
+from mscreg.store.models import AuditEntry, Base, Patient
+from mscreg.store.services import enrol_patient
+from tests.store.helpers import drop_audit_triggers, raw, snapshot
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def registry(db_url):
+    reg = Registry.create(db_url)
+    yield reg
+    reg.close()
+
+
+def _enrol(reg: Registry, *ids: str) -> None:
+    with reg.write(user="ana", reason="enrolment") as w:
+        for study_id in ids:
+            enrol_patient(w, PatientRecord(study_id=study_id, sex="F", birth_year=1960))
+
+
+def test_migrations_create_exactly_the_models(registry):
+    with registry.engine.connect() as conn:
+        diffs = compare_metadata(MigrationContext.configure(conn), Base.metadata)
+    assert diffs == []
+
+
+def test_open_refuses_a_database_without_schema(db_url):
+    with pytest.raises(InputError, match="mscreg db init"):
+        Registry.open(db_url)
+
+
+def test_every_change_is_audited_with_who_when_what_old_new_why(registry):
+    _enrol(registry, "P1")
+    with registry.write(user="ben", reason="source document check") as w:
+        assert w.update(Patient, 1, {"sex": "M"})
+        w.delete(Patient, 1)
+    with registry.engine.connect() as conn:
+        rows = conn.execute(select(AuditEntry).order_by(AuditEntry.id)).all()
+    assert [r.action for r in rows] == ["insert", "update", "delete"]
+    update = rows[1]
+    assert (update.user_name, update.reason, update.table_name, update.record_id) == ("ben", "source document check", "patient", 1)
+    assert json.loads(update.changes) == {"sex": ["F", "M"]}
+    assert update.recorded_at.endswith("Z") and update.prev_hash == rows[0].hash
+    assert json.loads(rows[2].changes)["study_id"] == ["P1", None]
+    assert registry.verify().ok
+
+
+def test_a_failed_write_leaves_no_trace(registry, db_url):
+    _enrol(registry, "P1")
+    before = snapshot(db_url)
+    with pytest.raises(RuntimeError), registry.write(user="ana", reason="oops") as w:
+        enrol_patient(w, PatientRecord(study_id="P2"))
+        raise RuntimeError("crash in the middle")
+    with pytest.raises(InputError, match="refused"), registry.write(user="ana", reason="duplicate") as w:
+        enrol_patient(w, PatientRecord(study_id="P1"))
+    assert snapshot(db_url) == before
+    assert registry.verify().ok
+
+
+def test_writer_needs_user_and_reason(registry):
+    with pytest.raises(InputError, match="user"), registry.write(user=" ", reason="x"):
+        pass
+    with pytest.raises(InputError, match="reason"), registry.write(user="ana", reason=""):
+        pass
+
+
+def test_audit_log_is_append_only(registry, db_url):
+    _enrol(registry, "P1")
+    with pytest.raises(DBAPIError, match="append-only"):
+        raw(db_url, "UPDATE audit_log SET reason = 'nothing to see' WHERE id = 1")
+    with pytest.raises(DBAPIError, match="append-only"):
+        raw(db_url, "DELETE FROM audit_log WHERE id = 1")
+
+
+def _verify_cli(db_url):
+    return runner.invoke(app, ["db", "verify", "--db", db_url])
+
+
+def test_verify_detects_an_edited_audit_row(registry, db_url):
+    _enrol(registry, "P1", "P2", "P3")
+    assert _verify_cli(db_url).exit_code == 0
+    drop_audit_triggers(db_url)
+    raw(db_url, "UPDATE audit_log SET user_name = 'mallory' WHERE id = 2")
+    result = _verify_cli(db_url)
+    assert result.exit_code == 1
+    assert "audit_log id 2" in result.output and "edited" in result.output
+
+
+def test_verify_detects_a_deleted_audit_row(registry, db_url):
+    _enrol(registry, "P1", "P2", "P3")
+    drop_audit_triggers(db_url)
+    raw(db_url, "DELETE FROM audit_log WHERE id = 2")
+    result = _verify_cli(db_url)
+    assert result.exit_code == 1
+    assert "audit_log id 3" in result.output and "deleted" in result.output
+    assert "patient id 2" in result.output  # the record whose trace is gone
+
+
+@pytest.mark.parametrize("statement, needle", [
+    ("UPDATE patient SET birth_year = 1999 WHERE id = 2", "patient id 2: field 'birth_year' is 1999"),
+    ("DELETE FROM patient WHERE id = 3", "patient id 3: record is missing"),
+    ("INSERT INTO patient (id, study_id) VALUES (9, 'X9')", "patient id 9: record is not in the audit trail"),
+])
+def test_verify_detects_data_changed_behind_mscregs_back(registry, db_url, statement, needle):
+    _enrol(registry, "P1", "P2", "P3")
+    raw(db_url, statement)
+    result = _verify_cli(db_url)
+    assert result.exit_code == 1
+    assert needle in result.output
+
+
+def test_verify_json_output(registry, db_url):
+    _enrol(registry, "P1")
+    result = runner.invoke(app, ["db", "verify", "--db", db_url, "--format", "json"])
+    payload = json.loads(result.output)
+    assert payload["ok"] is True and payload["audit_rows"] == 1
+
+
+def test_concurrent_writers_lose_no_update(registry):
+    """Threads doing read-modify-write on one record: every increment survives."""
+    _enrol(registry, "P1")
+    with registry.write(user="ana", reason="start") as w:
+        w.update(Patient, 1, {"diagnosis_year": 1900})
+    errors: list[BaseException] = []
+
+    def worker(name: str) -> None:
+        try:
+            for _ in range(10):
+                with registry.write(user=name, reason="increment") as w:
+                    current = w.get(Patient, 1)["diagnosis_year"]
+                    w.update(Patient, 1, {"diagnosis_year": current + 1})
+                    enrol_patient(w, PatientRecord(study_id=f"{name}-{current}"))
+        except BaseException as error:  # collected for the assertion below
+            errors.append(error)
+
+    threads = [threading.Thread(target=worker, args=(f"t{i}",)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    with registry.engine.connect() as conn:
+        year = conn.execute(select(Patient.diagnosis_year).where(Patient.id == 1)).scalar_one()
+        patients = conn.execute(select(Patient.id)).all()
+    assert year == 1940 and len(patients) == 41
+    report = registry.verify()
+    assert report.ok and report.audit_rows == 2 + 80
