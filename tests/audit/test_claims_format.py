@@ -6,7 +6,7 @@ import pytest
 
 from mscreg.audit.claims import STATISTICS, load_claims, parse_claims
 from mscreg.datasets import seed_claims_path
-from mscreg.errors import ClaimsFileError
+from mscreg.errors import ClaimsFileError, InputFileError
 from tests.conftest import REPO
 
 
@@ -63,6 +63,14 @@ def test_scalars_keep_their_printed_precision(tmp_path):
         ({"claims": [claim()], "checks": [{"id": "k", "kind": "sum", "parts": ["zz"], "total": "c1"}]}, "unknown claim 'zz'"),
         ({"claims": [claim()], "format": "other/2"}, "format"),
         (["not", "a", "mapping"], "expected a mapping"),
+        ({"claims": [claim(statistic="ttest_p", quantity="hba1c_before")]}, "a t-test needs `versus`"),
+        ({"claims": [claim(versus="s")], "subsets": {"s": {"column": "sex", "equals": "M"}}}, "`versus` has no meaning for statistic 'mean'"),
+        ({"claims": [claim(statistic="ttest_p", quantity="reduction", subset="s", versus="s")],
+          "subsets": {"s": {"column": "sex", "equals": "M"}}}, "same subset"),
+        ({"claims": [claim(of="all")]}, "`of` has no meaning"),
+        ({"claims": [claim(quantity="sex")]}, "needs a numeric quantity"),
+        ({"claims": [claim()], "subsets": {"s": {"column": "sex", "lower": 1}}}, "a band (lower/upper) needs a numeric column"),
+        ({"claims": [claim()], "subsets": {"s": {"column": "dose_million", "equals": "high"}}}, "`equals` must be a number"),
     ],
 )
 def test_format_errors_name_the_problem(data, message):
@@ -72,12 +80,18 @@ def test_format_errors_name_the_problem(data, message):
 
 
 def test_file_level_errors(tmp_path):
-    with pytest.raises(ClaimsFileError, match="no such claims file"):
+    with pytest.raises(InputFileError, match="no such claims file"):
         load_claims(tmp_path / "none.yaml")
+    with pytest.raises(InputFileError, match="is a folder"):
+        load_claims(tmp_path)
     empty = tmp_path / "empty.yaml"
     empty.write_text("")
-    with pytest.raises(ClaimsFileError, match="the claims file is empty"):
+    with pytest.raises(InputFileError, match="the claims file is empty"):
         load_claims(empty)
+    latin = tmp_path / "latin.yaml"
+    latin.write_bytes("claims: [caf\xe9]".encode("latin-1"))
+    with pytest.raises(InputFileError, match="not UTF-8"):
+        load_claims(latin)
     broken = tmp_path / "broken.yaml"
     broken.write_text("claims: [\n  - id: a\n")
     with pytest.raises(ClaimsFileError, match="not valid YAML"):

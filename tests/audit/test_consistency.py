@@ -6,7 +6,7 @@ import pytest
 from scipy import stats
 
 from mscreg.audit.claims import parse_claims
-from mscreg.audit.consistency import grim, p_from_t, run_consistency_checks
+from mscreg.audit.consistency import CONSISTENCY_VERDICTS, grim, p_from_t, run_consistency_checks
 from mscreg.audit.reported import parse_reported
 
 
@@ -49,11 +49,13 @@ def test_percent_sum_allows_rounding():
 
 def test_t_p_checks():
     p = stats.t.sf(2.53, 20) * 2  # 0.01996...
+    # Three p-values of three different groups (so the automatic "repeated" check keeps out of it).
     claims = [c("t", "2.53", statistic="ttest_t", quantity="reduction"),
               c("p_ok", f"p = {p:.3f}", statistic="ttest_p", quantity="reduction"),
-              c("p_bad", "p = 0.20", statistic="ttest_p", quantity="age"),
-              c("p_bound", "p < 0.05", statistic="ttest_p", quantity="months_observed")]
-    out = results({"claims": claims, "checks": [
+              c("p_bad", "p = 0.20", statistic="ttest_p", quantity="reduction", subset="men"),
+              c("p_bound", "p < 0.05", statistic="ttest_p", quantity="reduction", subset="women")]
+    subsets = {"men": {"column": "sex", "equals": "M"}, "women": {"column": "sex", "equals": "F"}}
+    out = results({"claims": claims, "subsets": subsets, "checks": [
         {"id": "ok", "kind": "t_p", "t": "t", "df": "20", "p": "p_ok"},
         {"id": "bad", "kind": "t_p", "t": "t", "df": "20", "p": "p_bad"},
         {"id": "bound", "kind": "t_p", "t": "2.53", "df": "20", "p": "p_bound"},
@@ -84,3 +86,15 @@ def test_within_range():
     out = results({"claims": [c("r", "4–9", statistic="range", quantity="hba1c_after"),
                               c("m", "9.5", statistic="mean", quantity="hba1c_after")]})
     assert out["within_range:m"].verdict == "inconsistent"
+
+
+def test_grim_and_repeated_allow_truncation():
+    # 28 whole numbers: 145/28 = 5.1786 rounds to 5.18 but truncates to 5.17; 144/28 = 5.1429.
+    # So "5.17" is impossible under rounding and possible under truncation: not a GRIM failure.
+    verdict, explanation = grim(parse_reported("5.17"), 28, 1)
+    assert verdict == "consistent" and "truncate" in explanation
+    # "35" and "35.9": incompatible if both were rounded (34.5–35.5 vs 35.85–35.95), compatible if truncated.
+    out = results({"claims": [c("a", "35", statistic="median", quantity="months_observed"),
+                              c("b", "35.9", statistic="median", quantity="months_observed")]})
+    assert out["repeated:a"].verdict == "consistent"
+    assert {r.verdict for r in out.values()} <= set(CONSISTENCY_VERDICTS)

@@ -95,7 +95,12 @@ def test_quartile_method_is_found(table):
 def test_wrong_number_is_not_reproduced_with_closest_value(table):
     v = audit_one(table, {"statistic": "mean", "quantity": "reduction", "subset": "severe", "reported": "1.62"}, SEVERE_OPEN)
     assert v.verdict == "not_reproduced" and v.convention is None
-    assert "1.325" in v.explanation and "Closest" in v.explanation
+    assert "1.325" in v.explanation
+    # The stated reading (1.325) is nearer 1.62 than the ≥ 8 reading (1.2167): no other "closest" is named.
+    assert "Closest" not in v.explanation
+    w = audit_one(table, {"statistic": "mean", "quantity": "reduction", "subset": "severe", "reported": "1.10"}, SEVERE_OPEN)
+    # 1.10 is nearer the ≥ 8 reading (1.2167) than the stated one (1.325): that one is named.
+    assert w.verdict == "not_reproduced" and "Closest: 1.21667" in w.explanation and "≥ 8" in w.explanation
 
 
 def test_max_changes_limits_the_search(table):
@@ -145,3 +150,18 @@ def test_run_audit_counts_every_verdict(table):
     assert [v.verdict for v in report.claims] == list(VERDICTS)
     assert report.counts == {v: 1 for v in VERDICTS}
     assert "4 claims" in report.summary()
+
+
+def test_category_subset_on_a_numeric_column_compares_numbers(table):
+    # months_observed holds 36 once; "36" must match the float 36.0 stored in the table.
+    v = audit_one(table, {"statistic": "count", "subset": "m36", "reported": "1"},
+                  {"m36": {"column": "months_observed", "equals": "36"}})
+    assert v.verdict == "reproduced" and v.recomputed == 1
+
+
+def test_absurdly_long_reported_value_is_a_format_error():
+    from mscreg.errors import ClaimsFileError
+
+    with pytest.raises(ClaimsFileError, match="more digits than any printed statistic"):
+        parse_claims({"claims": [{"id": "c", "claim": "x", "where": "y", "statistic": "mean", "quantity": "age",
+                                  "reported": "1" * 40}]})

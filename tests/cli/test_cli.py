@@ -100,7 +100,9 @@ claims:
         (("analyze", "--quartile-method", "R7"), 64, "quartile method 'R7'"),
         (("analyze", "--dose-cuts", "a,b"), 64, "--dose-cuts 'a,b'"),
         (("analyze", "--ci-level", "95"), 64, "ci_level=95.0 must be strictly between 0 and 1"),
-        (("audit", "--claims", "missing.yaml"), 65, "no such claims file"),
+        (("audit", "--claims", "missing.yaml"), 66, "no such claims file"),
+        (("audit", "--claims", "."), 66, "is a folder"),
+        (("analyze", "--data", "."), 66, "is a folder"),
     ],
 )
 def test_errors_exit_non_zero_without_traceback(args, code, message):

@@ -33,7 +33,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from mscreg.audit.reported import Reported, parse_reported
 from mscreg.cohort.table import COLUMNS, DERIVED_COLUMNS
 from mscreg.domain.bands import Band
-from mscreg.errors import ClaimsFileError
+from mscreg.errors import ClaimsFileError, InputFileError
 
 __all__ = [
     "STATISTICS",
@@ -50,6 +50,9 @@ __all__ = [
 #: Names a claim's ``quantity``/``with`` and a subset's ``column`` may use: the analysis
 #: table's columns and its derived differences.
 QUANTITIES: tuple[str, ...] = (*(spec.name for spec in COLUMNS), *DERIVED_COLUMNS)
+
+#: The numeric ones: the only columns a band subset or a numeric statistic can use.
+NUMERIC_QUANTITIES: tuple[str, ...] = (*(spec.name for spec in COLUMNS if spec.kind == "number"), *DERIVED_COLUMNS)
 
 #: Statistic name -> what it computes. ``quantity`` is a column of the analysis table
 #: (or a derived one: ``change``, ``reduction``).
@@ -156,8 +159,15 @@ class Subset(_Model):
             raise ValueError("a band or category subset needs `column`")
         if self.column is not None and self.column not in QUANTITIES:
             raise ValueError(f"column {self.column!r} is not a column of the analysis table; expected one of {', '.join(QUANTITIES)}")
+        if kinds[0] and self.column not in NUMERIC_QUANTITIES:
+            raise ValueError(f"a band (lower/upper) needs a numeric column; {self.column!r} is not one of {', '.join(NUMERIC_QUANTITIES)}")
         if self.lower is not None and self.upper is not None and self.lower > self.upper:
             raise ValueError(f"lower {self.lower} is above upper {self.upper}")
+        if kinds[1] and self.column in NUMERIC_QUANTITIES:
+            try:
+                float(self.equals)  # type: ignore[arg-type]
+            except ValueError:
+                raise ValueError(f"column {self.column!r} is numeric; `equals` must be a number, got {self.equals!r}") from None
         return self
 
     def band(self, name: str) -> Band | None:
@@ -198,6 +208,19 @@ class Claim(_Model):
         for key, name in (("quantity", self.quantity), ("with", self.with_)):
             if name is not None and name not in QUANTITIES:
                 raise ValueError(f"{key} {name!r} is not a column of the analysis table; expected one of {', '.join(QUANTITIES)}")
+        if self.with_ is not None and self.with_ not in NUMERIC_QUANTITIES:
+            raise ValueError(f"with {self.with_!r} must be a numeric column")
+        if self.statistic not in ("count", "percent") and self.quantity not in NUMERIC_QUANTITIES:
+            raise ValueError(f"statistic {self.statistic!r} needs a numeric quantity; {self.quantity!r} is not one")
+        uses = {"versus": ("mean_difference", "ttest_t", "ttest_p"), "with": ("correlation", "correlation_p"), "of": ("percent",)}
+        for key, statistics in uses.items():
+            if getattr(self, "with_" if key == "with" else key) is not None and self.statistic not in statistics:
+                raise ValueError(f"`{key}` has no meaning for statistic {self.statistic!r} (only for {', '.join(statistics)})")
+        if self.statistic in ("ttest_t", "ttest_p") and self.versus is None and self.quantity not in ("change", "reduction"):
+            raise ValueError(f"a t-test needs `versus` (two groups) or a before/after difference as quantity (change, reduction); "
+                             f"got quantity {self.quantity!r} without `versus`")
+        if self.versus is not None and self.versus == self.subset:
+            raise ValueError(f"`versus` {self.versus!r} is the same subset as `subset`; compare two different groups")
         if self.statistic.startswith("correlation") and not self.with_:
             raise ValueError(f"statistic {self.statistic!r} needs `with` (the second variable)")
         if self.statistic == "mean_difference" and not self.versus:
@@ -362,12 +385,18 @@ def load_claims(path: str | Path) -> ClaimsFile:
     True
     """
     path = Path(path)
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder; expected a claims file (YAML)")
     if not path.is_file():
-        raise ClaimsFileError(f"{path}: no such claims file")
+        raise InputFileError(f"{path}: no such claims file")
     try:
-        data = yaml.load(path.read_text(encoding="utf-8-sig"), Loader=yaml.BaseLoader)
-    except (yaml.YAMLError, UnicodeDecodeError) as error:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise InputFileError(f"{path}: not UTF-8 text (byte {error.start}); save the claims file as UTF-8") from None
+    try:
+        data = yaml.load(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as error:
         raise ClaimsFileError(f"{path}: not valid YAML: {error}") from None
     if data is None:
-        raise ClaimsFileError(f"{path}: the claims file is empty; expected `claims:` with at least one claim")
+        raise InputFileError(f"{path}: the claims file is empty; expected `claims:` with at least one claim")
     return parse_claims(data, source=str(path))

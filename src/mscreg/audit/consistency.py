@@ -7,6 +7,10 @@
 * ``grim`` — a mean that must be a multiple of ``granularity / n`` (Brown & Heathers,
   Soc Psychol Personal Sci 2017;8:363); informative only when ``granularity / n`` is
   larger than the reporting step.
+
+Where a reported number's rounding matters, a statement is only called ``inconsistent``
+when no rounding rule (half-up, half-even, truncation) makes it consistent: a paper that
+truncates (the seed does) is not flagged for it.
 * ``repeated`` (automatic) — the same statistic of the same quantity and subset stated
   twice must be compatible (35 months vs 35.5 months vs "more than 36 months").
 * ``within_range`` (automatic) — a mean or median must lie within the stated min–max of
@@ -87,28 +91,34 @@ def grim(mean: Point, n: int, granularity: float) -> tuple[str, str]:
     if granularity / n <= step:
         return "not_informative", (f"with n = {n} and values recorded to {granularity:g}, possible means are {granularity / n:.4g} apart, "
                                    f"finer than the reported precision {step:g}; every mean is possible")
-    low, high = mean.value - step / 2, mean.value + step / 2
+    low, high = mean.value - step, mean.value + step
     units_low = math.ceil(round(low * n / granularity, 9))
     units_high = math.floor(round(high * n / granularity, 9))
     candidates = [k * granularity / n for k in range(units_low, units_high + 1)]
-    fitting = [c for c in candidates if mean.matches(c, rounding="half-up")]
-    if fitting:
-        return "consistent", f"{n} values in steps of {granularity:g} can average {fitting[0]:.6g}, which rounds to {mean.text}"
-    return "inconsistent", (f"no sum of {n} values recorded to {granularity:g} gives a mean that rounds to {mean.text} "
-                            f"(nearest possible: {(round(mean.value * n / granularity) * granularity / n):.6g})")
+    for rule in ("half-up", "half-even", "truncate"):
+        fitting = [c for c in candidates if mean.matches(c, rounding=rule)]
+        if fitting:
+            return "consistent", f"{n} values in steps of {granularity:g} can average {fitting[0]:.6g}, which gives {mean.text} ({rule})"
+    return "inconsistent", (f"no sum of {n} values recorded to {granularity:g} gives a mean that rounds (half-up, half-even) "
+                            f"or truncates to {mean.text} (nearest possible: {(round(mean.value * n / granularity) * granularity / n):.6g})")
 
 
-def _interval(reported: Reported) -> tuple[float, float] | None:
+def _interval(reported: Reported, rounding: str) -> tuple[float, float] | None:
     if isinstance(reported, (Point, Bound)):
-        low, high, _, _ = reported.interval(rounding="half-up")
+        low, high, _, _ = reported.interval(rounding=rounding)
         return low, high
     return None
 
 
 def _intervals_meet(a: Reported, b: Reported) -> bool:
+    """Whether two statements can describe one value, under one rounding rule used for both."""
+    return any(_meet_under(a, b, rule) for rule in ("half-up", "truncate"))
+
+
+def _meet_under(a: Reported, b: Reported, rule: str) -> bool:
     if isinstance(a, Range) and isinstance(b, Range):
-        return _intervals_meet(a.low, b.low) and _intervals_meet(a.high, b.high)
-    ia, ib = _interval(a), _interval(b)
+        return _meet_under(a.low, b.low, rule) and _meet_under(a.high, b.high, rule)
+    ia, ib = _interval(a, rule), _interval(b, rule)
     if ia is None or ib is None:
         return True
     return max(ia[0], ib[0]) < min(ia[1], ib[1]) or (ia[0] == ib[0] == ia[1] == ib[1])
@@ -155,8 +165,8 @@ def _check_t_p(check: Check, claims: ClaimsFile) -> ConsistencyResult:
     elif isinstance(p_reported, Bound):
         ok = any(p_reported.matches(p) for p in (p_low, p_high, computed))
     elif isinstance(p_reported, Point):
-        rep_low, rep_high, _, _ = p_reported.interval(rounding="half-up")
-        ok = max(rep_low, p_low) <= min(rep_high, p_high)
+        ok = any(max(lo, p_low) <= min(hi, p_high)
+                 for lo, hi, _, _ in (p_reported.interval(rounding=rule) for rule in ("half-up", "truncate")))
     else:
         ok = False
     explanation = (f"t({df:g}) = {t_reported.value:.{t_reported.decimals}f} gives {check.alternative} p = {computed:.4g} "

@@ -33,7 +33,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats as sps
 
 from mscreg.audit.claims import Claim, ClaimsFile, Conventions, Subset
 from mscreg.audit.reported import Bound, Point, Range, Reported, Significance
@@ -43,6 +42,8 @@ from mscreg.errors import InsufficientDataError
 from mscreg.stats._result import Result
 from mscreg.stats.correlation import correlate
 from mscreg.stats.descriptive import QUARTILE_METHODS, quantile
+from mscreg.stats.paired import paired_ttest
+from mscreg.stats.twosample import two_sample_ttest
 
 __all__ = ["VERDICTS", "ClaimVerdict", "Dimension", "audit_claim", "convention_space"]
 
@@ -131,6 +132,8 @@ class _Context:
             return mask
         column = self.frame[subset.column]
         if subset.equals is not None:
+            if pd.api.types.is_numeric_dtype(column):
+                return np.isclose(column.to_numpy(dtype=float), float(subset.equals), rtol=0, atol=1e-9)
             return column.astype("string").str.strip().str.upper().eq(subset.equals.strip().upper()).fillna(False).to_numpy(dtype=bool)
         band = subset.band(name).with_inclusive(setting.get(f"inclusive:{name}", subset.inclusive))
         return band.contains(pd.to_numeric(column, errors="coerce").to_numpy(dtype=float))
@@ -155,10 +158,9 @@ def _band_subsets(claims: ClaimsFile, names: list[str | None]) -> list[str]:
 
 
 def _inclusive_choices(subset: Subset) -> tuple[str, ...]:
+    """The distinct readings of a band's ends: four for a two-ended band, two for one end."""
     if subset.lower is not None and subset.upper is not None:
         return ("both", "left", "right", "neither")
-    if subset.lower is not None:
-        return ("both", "neither")
     return ("both", "neither")
 
 
@@ -268,8 +270,8 @@ def _compute(claim: Claim, ctx: _Context, setting: dict[str, Any]) -> tuple[Any,
             raise InsufficientDataError(f"two-group comparison needs ≥ 2 rows per group, got {x.size} and {y.size}")
         if statistic == "mean_difference":
             return float(x.mean() - y.mean()), int(x.size + y.size)
-        result = sps.ttest_ind(x, y, equal_var=setting["test"] == "student", alternative=setting.get("alternative", "two-sided"))
-        return float(result.statistic if statistic == "ttest_t" else result.pvalue), int(x.size + y.size)
+        result = two_sample_ttest(x, y, equal_var=setting["test"] == "student", alternative=setting.get("alternative", "two-sided"))
+        return (result.t if statistic == "ttest_t" else result.p_value), int(x.size + y.size)
     if x.size == 0:
         raise InsufficientDataError(f"subset {claim.subset!r} has no rows with {claim.quantity}")
     if statistic in ("ttest_t", "ttest_p"):
@@ -289,19 +291,21 @@ def _compute(claim: Claim, ctx: _Context, setting: dict[str, Any]) -> tuple[Any,
 
 
 def _one_group_ttest(claim: Claim, ctx: _Context, mask: np.ndarray, x: np.ndarray, setting: dict[str, Any]) -> float:
+    """t or p of a before/after difference: paired, or the two columns as independent samples."""
     alternative = setting.get("alternative", "two-sided")
     test = setting.get("test", "paired")
     if x.size < 2:
         raise InsufficientDataError(f"a t-test needs ≥ 2 rows, subset {claim.subset!r} has {x.size}")
-    if claim.quantity in DIFFERENCES and test in ("student", "welch"):
-        name = _FLIPPED[claim.quantity] if setting.get("sign") == "flipped" else claim.quantity
-        first, second = DIFFERENCES[name]
-        rows = mask & ctx.frame[first].notna().to_numpy() & ctx.frame[second].notna().to_numpy()
-        result = sps.ttest_ind(ctx.frame.loc[rows, first].to_numpy(float), ctx.frame.loc[rows, second].to_numpy(float),
-                               equal_var=test == "student", alternative=alternative)
-    else:
-        result = sps.ttest_1samp(x, 0.0, alternative=alternative)
-    return float(result.statistic if claim.statistic == "ttest_t" else result.pvalue)
+    name = _FLIPPED[claim.quantity] if setting.get("sign") == "flipped" else claim.quantity
+    first, second = DIFFERENCES[name]  # the difference is first − second
+    rows = mask & ctx.frame[first].notna().to_numpy() & ctx.frame[second].notna().to_numpy()
+    a = ctx.frame.loc[rows, first].to_numpy(float)
+    b = ctx.frame.loc[rows, second].to_numpy(float)
+    if test == "paired":
+        result = paired_ttest(b, a, alternative=alternative)  # its change, after − before, is a − b
+        return result.t if claim.statistic == "ttest_t" else result.p_value
+    independent = two_sample_ttest(a, b, equal_var=test == "student", alternative=alternative)
+    return independent.t if claim.statistic == "ttest_t" else independent.p_value
 
 
 def _matches(reported: Reported, value: Any, setting: dict[str, Any], alpha: float) -> bool:
@@ -409,7 +413,7 @@ def audit_claim(
                             explanation=f"{_describe_stated(dims)[0].upper()}{_describe_stated(dims)[1:]}: {_match_text(reported, value, stated)}.")
 
     matches: list[tuple[dict[str, Any], Any, int]] = []
-    closest: tuple[float, dict[str, Any], Any] | None = None
+    closest: tuple[float, dict[str, Any], Any] | None = (_distance(reported, value), stated, value) if value is not None else None
     candidates = _settings(dims, max_changes)
     best_changes: int | None = None
     for changes, _, setting in candidates:
@@ -449,7 +453,7 @@ def audit_claim(
     explanation = f"{stated_text[0].upper()}{stated_text[1:]}, which does not match {claim.reported}."
     if candidates:
         explanation += f" No combination of up to {max_changes} changed conventions ({searched}; {len(candidates)} tried) reproduces it."
-    if closest is not None and math.isfinite(closest[0]):
+    if closest is not None and math.isfinite(closest[0]) and closest[1] is not stated:
         explanation += f" Closest: {format_value(_plain(closest[2]))} with {_describe_changes(dims, closest[1])[0]}."
     if rows_note:
         explanation += f" Note: {rows_note}."

@@ -160,6 +160,8 @@ def parse_reported(text: str, *, where: str = "reported") -> Reported:
     False
     """
     raw = str(text).strip()
+    if len(re.sub(r"[^0-9]", "", raw)) > 30:
+        raise ClaimsFileError(f"{where}: {raw!r} has more digits than any printed statistic; expected a value as the paper prints it")
     cleaned = raw.replace("−", "-").replace("\u2009", " ").replace("\u00a0", " ")
     if match := _RANGE_RE.match(cleaned):
         low, high = match.group(1), match.group(2)

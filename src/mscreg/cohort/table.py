@@ -235,6 +235,8 @@ def load_analysis_table(
     """
     path = Path(path)
     unit = HbA1cUnit.parse(hba1c_unit)
+    if path.is_dir():
+        raise InputFileError(f"{path}: is a folder; expected a .csv or .xlsx file")
     if not path.is_file():
         raise InputFileError(f"{path}: no such file")
     suffix = path.suffix.lower()

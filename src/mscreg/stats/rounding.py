@@ -15,7 +15,7 @@ such as 1.545 stored as 1.54499999… is rounded as the decimal 1.545 a spreadsh
 
 from __future__ import annotations
 
-from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal
+from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, localcontext
 
 from mscreg.errors import ConventionError
 
@@ -49,7 +49,9 @@ def round_value(value: float, decimals: int, *, rule: str = "half-up") -> float:
         raise ConventionError(f"rounding rule {rule!r} is not one of {', '.join(map(repr, ROUNDING_RULES))}")
     exact = Decimal(format(float(value), ".15g"))
     quantum = Decimal(1).scaleb(-decimals)
-    return float(exact.quantize(quantum, rounding=ROUNDING_RULES[rule]))
+    with localcontext() as context:
+        context.prec = 400  # enough digits for any float at any sensible number of decimals
+        return float(exact.quantize(quantum, rounding=ROUNDING_RULES[rule]))
 
 
 def decimals_of(text: str) -> int:
