@@ -103,6 +103,22 @@ def test_every_problem_of_a_file_is_reported_at_once(registry, tmp_path):
     assert [(p.row, p.column) for p in info.value.problems] == [(2, "value"), (3, "patient_id"), (4, "analyte")]
 
 
+def test_repeated_cells_are_reported_on_every_row_they_occur(registry, tmp_path):
+    # each distinct cell is parsed once; its problem or warning must still name every row
+    body = ("P1,4548-4,x,%,2024-01-10\nP2,4548-4,x,%,2024-01-10\nP1,4548-4,21,%,2024-01-11\n"
+            "P2,4548-4,21,%,2024-01-11\nP1,4548-4,7,%,2024-13-01\nP2,4548-4,7,%,2024-13-01\n")
+    with pytest.raises(DataValidationError) as info:
+        import_labs(registry, _file(tmp_path, body), user="ana")
+    assert [(p.row, p.column, p.value) for p in info.value.problems] == [
+        (2, "value", "x"), (3, "value", "x"), (4, "value", "21"), (5, "value", "21"), (6, "date", "2024-13-01"),
+        (7, "date", "2024-13-01")]
+    report = import_labs(registry, _file(tmp_path, "P1,4548-4,16,%,2024-01-10\nP2,4548-4,16,%,2024-01-10\n"), user="ana")
+    assert [(w.row, w.value) for w in report.warnings] == [(2, "16"), (3, "16")]
+    with registry.engine.connect() as conn:
+        assert conn.execute(select(Measurement.flags)).scalars().all() == ["soft_limit", "soft_limit"]
+    assert registry.verify().ok
+
+
 def test_bom_is_accepted_and_bad_files_are_refused(registry, tmp_path):
     assert import_labs(registry, _file(tmp_path, "P1,4548-4,7.1,%,2024-01-10\n", encoding="utf-8-sig"), user="ana").rows == 1
     (tmp_path / "latin.csv").write_bytes((HEADER + "P1,4548-4,7.1,%,2024-01-10,é\n").encode("latin-1"))

@@ -13,6 +13,7 @@ import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -136,6 +137,9 @@ def plan_sync(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
     """
     plan = SyncPlan(table=table.name)
     existing = {tuple(r[k] for k in key): r for r in _existing(conn, table, filter_column, (r[filter_column] for r in rows))}
+    if not existing:  # nothing to match (a first import): every row is new
+        plan.inserts.extend(rows)
+        return plan
     for row in rows:
         k = tuple(row[c] for c in key)
         current = existing.get(k) if row[filter_column] is not None else None
@@ -158,8 +162,7 @@ def apply_plan(writer: Writer, table: Table, plan: SyncPlan, *, key: tuple[str, 
     for start in range(0, total, _BATCH):
         batch = plan.inserts[start:start + _BATCH]
         ids = writer.insert_many(table.name, batch)
-        for row, record_id in zip(batch, ids):
-            plan.ids[tuple(row[c] for c in key)] = record_id
+        plan.ids.update(zip(zip(*(map(itemgetter(c), batch) for c in key)), ids))
         if progress is not None:
             progress("write", min(start + _BATCH, total), total)
     writer.update_many(table.name, plan.updates)

@@ -23,9 +23,13 @@ file twice adds nothing.
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import hashlib
 import io
+from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -57,6 +61,39 @@ def _read(path: Path) -> tuple[list[list[str]], str]:
     return rows, hashlib.sha256(data).hexdigest()
 
 
+_UNKNOWN_ANALYTE = ("unknown analyte; expected a LOINC code of mscreg.domain.protocol.ANALYTES "
+                    "(e.g. 4548-4 HbA1c, 1558-6 fasting glucose) or its short name")
+
+
+class _Memo(dict):  # type: ignore[type-arg]
+    """``memo[key]`` is ``function(key)``, computed once per distinct key."""
+
+    def __init__(self, function: Callable[[str], Any]):
+        super().__init__()
+        self.function = function
+
+    def __missing__(self, key: str) -> Any:
+        value = self[key] = self.function(key)
+        return value
+
+
+def _catch(parse: Callable[[str], Any]) -> Callable[[str], tuple[Any, str | None]]:
+    """``parse`` returning ``(result, None)``, or ``(None, message)`` when it raises ValueError."""
+    def parsed(text: str) -> tuple[Any, str | None]:
+        try:
+            return parse(text), None
+        except ValueError as error:
+            return None, str(error)
+    return parsed
+
+
+def _analyte_or_none(code: str) -> Analyte | None:
+    try:
+        return analyte_for(code)
+    except Exception:  # ConventionError: unknown code
+        return None
+
+
 def parse_lab_rows(rows: list[list[str]], source: str, *, progress: Progress | None = None
                    ) -> tuple[list[dict[str, object]], list[RowProblem], list[RowProblem]]:
     """Validate lab rows (header first) without the database: (candidates, problems, warnings).
@@ -85,7 +122,14 @@ def parse_lab_rows(rows: list[list[str]], source: str, *, progress: Progress | N
         return [], problems, warnings
     ip, ia, iv, iu, idate = (header.index(n) for n in LAB_COLUMNS)
     width = len(header)
-    analytes: dict[str, Analyte | None] = {}
+    # Cells repeat (a few analytes, units, dates and values), so each distinct cell is parsed
+    # and checked once and rows look their results up; a row's problems come out in the
+    # order patient_id, analyte, value, date, then unit / range, then duplicate.
+    analytes = _Memo(_analyte_or_none)
+    numbers = _Memo(_catch(parse_number))
+    today = dt.date.today()
+    days = _Memo(_catch(lambda text: parse_date(text, today=today)))
+    checked: dict[tuple[str, str, str], tuple[float | None, str | None, RowProblem | None, RowProblem | None]] = {}
     first_row: dict[tuple[str, str, object], int] = {}
     candidates: list[dict[str, object]] = []
     total = len(rows) - 1
@@ -100,45 +144,35 @@ def parse_lab_rows(rows: list[list[str]], source: str, *, progress: Progress | N
             continue
         study_id, code, raw_value, unit, raw_date = (cells[ip].strip(), cells[ia].strip(), cells[iv].strip(),
                                                      cells[iu].strip(), cells[idate].strip())
-        bad = len(problems)
-        if not study_id:
-            problems.append(RowProblem(source, row_no, "patient_id", "", "empty; expected a study id"))
-        if code in analytes:
-            analyte = analytes[code]
-        else:
-            try:
-                analyte = analyte_for(code)
-            except Exception:  # ConventionError: unknown code
-                analyte = None
-            analytes[code] = analyte
-        if analyte is None:
-            problems.append(RowProblem(source, row_no, "analyte", code, "unknown analyte; expected a LOINC code of "
-                                       "mscreg.domain.protocol.ANALYTES (e.g. 4548-4 HbA1c, 1558-6 fasting glucose) or its short name"))
-        try:
-            number = parse_number(raw_value)
-        except ValueError as error:
-            problems.append(RowProblem(source, row_no, "value", raw_value, str(error)))
-            number = None
-        try:
-            day = parse_date(raw_date)
-        except ValueError as error:
-            problems.append(RowProblem(source, row_no, "date", raw_date, str(error)))
-            day = None
-        if len(problems) > bad or analyte is None or number is None or day is None:
+        analyte = analytes[code]
+        number, number_error = numbers[raw_value]
+        day, day_error = days[raw_date]
+        if not study_id or analyte is None or number_error or day_error:
+            if not study_id:
+                problems.append(RowProblem(source, row_no, "patient_id", "", "empty; expected a study id"))
+            if analyte is None:
+                problems.append(RowProblem(source, row_no, "analyte", code, _UNKNOWN_ANALYTE))
+            if number_error:
+                problems.append(RowProblem(source, row_no, "value", raw_value, number_error))
+            if day_error:
+                problems.append(RowProblem(source, row_no, "date", raw_date, day_error))
             continue
-        value, flags, problem, warning = check_value(analyte, number, unit, file=source, row=row_no,
-                                                     field_name="value", shown=raw_value)
+        result = checked.get((code, unit, raw_value))
+        if result is None:
+            result = checked[code, unit, raw_value] = check_value(analyte, number, unit, file=source, row=None,
+                                                                  field_name="value", shown=raw_value)
+        value, flags, problem, warning = result
         if problem is not None:
-            problems.append(problem)
+            problems.append(replace(problem, row=row_no))
             continue
         if warning is not None:
-            warnings.append(warning)
+            warnings.append(replace(warning, row=row_no))
         key = (study_id, analyte.loinc, day)
-        if key in first_row:
+        first = first_row.setdefault(key, row_no)
+        if first != row_no:
             problems.append(RowProblem(source, row_no, "date", raw_date, f"duplicate: patient {study_id!r}, "
-                                       f"analyte {analyte.loinc} on this date is already in row {first_row[key]}"))
+                                       f"analyte {analyte.loinc} on this date is already in row {first}"))
             continue
-        first_row[key] = row_no
         candidates.append({"study_id": study_id, "loinc": analyte.loinc, "value_entered": raw_value[:40],
                            "unit_entered": unit[:20], "value": value, "unit": analyte.unit, "measured_on": day,
                            "months_after_infusion": None, "derived": False, "flags": flags, "_row": row_no})
@@ -210,8 +244,10 @@ def import_labs(registry: Registry, path: str | Path, *, user: str, reason: str 
         missing = _unknown_patients(candidates, set(patients), source)
         if missing:
             raise DataValidationError(missing)
-        rows_out = [{k: v for k, v in c.items() if k not in ("study_id", "_row")} | {"patient_id": patients[c["study_id"]]}
-                    for c in candidates]
+        rows_out = candidates  # the candidates become the rows to write (no copy of a million dicts)
+        for row in rows_out:
+            row["patient_id"] = patients[row.pop("study_id")]
+            del row["_row"]
         table = Measurement.__table__
         plan = plan_sync(conn, table, rows_out, key=_KEY, filter_column="patient_id")
         attended = link_visits(conn, plan.inserts)

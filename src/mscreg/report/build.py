@@ -62,7 +62,7 @@ def _title(inputs: ReportInputs) -> tuple[str, str]:
     return f"HbA1c after MSC infusion: {inputs.run.table.source}", ""
 
 
-def build_document(inputs: ReportInputs, *, with_figures: bool = True) -> ReportDocument:
+def build_document(inputs: ReportInputs, *, with_figures: bool = True, executor: Any = None) -> ReportDocument:
     """The report as a document: title, main findings, sections with tables and figures.
 
     Parameters
@@ -71,6 +71,8 @@ def build_document(inputs: ReportInputs, *, with_figures: bool = True) -> Report
         The result objects to present (estimates are required).
     with_figures : bool, keyword-only
         Draw the figures (default). False leaves them out, for a quick text-only document.
+    executor : concurrent.futures.Executor, optional
+        Where to draw the figures (see :func:`mscreg.report.figures.build_figures`).
 
     Examples
     --------
@@ -85,7 +87,7 @@ def build_document(inputs: ReportInputs, *, with_figures: bool = True) -> Report
     if with_figures:
         from mscreg.report.figures import build_figures
 
-        figures = build_figures(inputs)
+        figures = build_figures(inputs, executor=executor)
     title, subtitle = _title(inputs)
     return ReportDocument(
         title=title,

@@ -17,7 +17,7 @@ from typing import Any
 from mscreg.report.format import ci, num
 from mscreg.report.model import Figure, ReportInputs
 
-__all__ = ["OKABE_ITO", "build_figures"]
+__all__ = ["OKABE_ITO", "build_figures", "render_figure", "render_figures", "warm_up"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -309,8 +309,54 @@ def _available(name: str, inputs: ReportInputs) -> bool:
     return est.group("all").paired is not None
 
 
-def build_figures(inputs: ReportInputs) -> dict[str, Figure]:
+def render_figure(name: str, inputs: ReportInputs) -> Figure | None:
+    """One figure by name, or None when the inputs lack its data.
+
+    Examples
+    --------
+    >>> render_figure("no-such-figure", None) is None
+    True
+    """
+    if name not in _FIGURES or not _available(name, inputs):
+        return None
+    import matplotlib
+
+    with matplotlib.rc_context(_RC):
+        fig, caption, alt = _FIGURES[name](inputs)
+        return Figure(id=f"figure-{name}", svg=_to_svg(fig, f"figure-{name}", alt), caption=caption, alt=alt)
+
+
+def render_figures(names: tuple[str, ...], inputs: ReportInputs) -> dict[str, Figure]:
+    """The figures among ``names`` that the inputs allow (a worker's share of the work)."""
+    rendered = {name: render_figure(name, inputs) for name in names}
+    return {name: figure for name, figure in rendered.items() if figure is not None}
+
+
+def warm_up() -> None:
+    """Import matplotlib and the modules the inputs are made of, and draw one text figure.
+
+    Run in a worker process while the parent computes (see :mod:`mscreg.cli.report_cmd`),
+    so that figures can be drawn as soon as the results exist.
+
+    Examples
+    --------
+    >>> warm_up()
+    """
+    import mscreg.audit  # noqa: F401  (the classes the pickled inputs refer to)
+    import mscreg.design.power  # noqa: F401
+    import mscreg.stats.baseline  # noqa: F401
+    import mscreg.stats.estimates  # noqa: F401
+
+    fig, ax = _new_figure(figsize=(1, 1))
+    ax.set_title("warm-up")
+    _to_svg(fig, "warm-up", "warm-up")
+
+
+def build_figures(inputs: ReportInputs, *, executor: Any = None) -> dict[str, Figure]:
     """Every figure the inputs allow, by id (a figure whose data are absent is left out).
+
+    ``executor`` (a ``concurrent.futures`` executor, e.g. a warmed worker process) draws
+    them elsewhere; the result is the same.
 
     Examples
     --------
@@ -324,13 +370,6 @@ def build_figures(inputs: ReportInputs) -> dict[str, Figure]:
     >>> figures["waterfall"].svg.startswith('<svg role="img"')
     True
     """
-    import matplotlib
-
-    out = {}
-    with matplotlib.rc_context(_RC):
-        for name, draw in _FIGURES.items():
-            if not _available(name, inputs):
-                continue
-            fig, caption, alt = draw(inputs)
-            out[name] = Figure(id=f"figure-{name}", svg=_to_svg(fig, f"figure-{name}", alt), caption=caption, alt=alt)
-    return out
+    names = tuple(_FIGURES)
+    rendered = render_figures(names, inputs) if executor is None else executor.submit(render_figures, names, inputs).result()
+    return {name: rendered[name] for name in names if name in rendered}

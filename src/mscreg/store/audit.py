@@ -155,7 +155,7 @@ def chain_hashes(prev_hash: str, first_id: int, *, recorded_at: str, user_name: 
     append = hashes.append
     prev = prev_hash
     for audit_id, record_id, text in zip(count(first_id), record_ids, changes):
-        prev = sha256(f"{prev}{sep}{int(audit_id)}{middle}{int(record_id)}{sep}{text}{tail}".encode()).hexdigest()
+        prev = sha256(f"{prev}{sep}{audit_id}{middle}{record_id}{sep}{text}{tail}".encode()).hexdigest()
         append(prev)
     return hashes
 

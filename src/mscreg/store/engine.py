@@ -3,7 +3,9 @@
 * ``resolve_url``: ``--db`` option, then ``$MSCREG_DB``, then ``sqlite:///mscreg.sqlite``
   in the current directory. A bare path is an SQLite file; ``postgresql://`` URLs use
   psycopg 3.
-* SQLite connections run in WAL mode with a busy timeout and foreign keys on. Write
+* SQLite connections run in WAL mode (``synchronous = NORMAL``: a committed transaction
+  survives a killed process; the WAL is synced at checkpoints) with a busy timeout, foreign
+  keys on and a 64 MiB page cache. Write
   transactions start with ``BEGIN IMMEDIATE`` (the write lock is taken before the first
   read, so read-modify-write cannot interleave); read transactions with plain ``BEGIN``.
 * On PostgreSQL every write transaction takes one transaction-scoped advisory lock, which
@@ -32,6 +34,10 @@ ENV_VAR = "MSCREG_DB"
 #: Advisory lock key of the PostgreSQL write path (ASCII "MSCREG" as an integer).
 _PG_WRITE_LOCK = 0x4D5343524547
 _BUSY_TIMEOUT_S = 60.0
+#: Page cache of a file database's connection (SQLite's default is 2 MiB): a large import's
+#: index pages stay in memory instead of being written to the WAL several times. Memory
+#: only, so durability is unchanged.
+_CACHE_KIB = 64 * 1024
 
 
 def resolve_url(db: str | None = None) -> str:
@@ -102,6 +108,7 @@ def _configure_sqlite(engine: Engine, *, in_memory: bool) -> None:
         if not in_memory:
             cursor.execute("PRAGMA journal_mode = WAL")
             cursor.execute("PRAGMA synchronous = NORMAL")
+            cursor.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         cursor.close()
 
     @event.listens_for(engine, "begin")

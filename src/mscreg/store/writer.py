@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import repeat
+from operator import itemgetter
 from contextlib import contextmanager
 from typing import Any
 
@@ -18,7 +20,7 @@ from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, i
 from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
 
 from mscreg.errors import InputError
-from mscreg.store.audit import GENESIS_HASH, VerifyReport, canonical, changes_json, entry_hash, verify
+from mscreg.store.audit import GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json, verify
 from mscreg.store.engine import open_engine, write_transaction
 from mscreg.store.models import STUDY_TABLES, AuditEntry, Base
 
@@ -45,6 +47,22 @@ def _sqlite_value(value: Any) -> Any:
     if isinstance(value, dt.date):
         return value.isoformat()
     return value
+
+
+def _column(rows: Sequence[Mapping[str, Any]], name: str) -> list[Any]:
+    """``row.get(name)`` of each row (the fast way when every row has the key)."""
+    try:
+        return list(map(itemgetter(name), rows))
+    except KeyError:
+        return [r.get(name) for r in rows]
+
+
+def _sqlite_column(values: Sequence[Any]) -> list[Any]:
+    """:func:`_sqlite_value` of each value, each distinct value converted once."""
+    if set(map(type, values)) - {bool, int, str, dt.date, type(None)}:
+        return [_sqlite_value(v) for v in values]
+    converted = {v: _sqlite_value(v) for v in set(values)}  # True == 1 and both become 1
+    return list(map(converted.__getitem__, values))
 
 
 def _table(name: str | type[Base]) -> Table:
@@ -87,24 +105,24 @@ class Writer:
         self._next_id[table.name] = start + n
         return start
 
-    def _audit_rows(self, action: str, table: str, items: Iterable[tuple[int, str]]) -> list[dict[str, Any]]:
+    def _audit_rows(self, action: str, table: str, record_ids: Sequence[int], changes: Sequence[str]
+                    ) -> list[tuple[Any, ...]]:
+        """Audit rows (in ``audit_log`` column order) for changes of ``record_ids``, chained to the trail."""
+        table = str(table)  # a plain str: the driver binds an SQLAlchemy quoted_name much more slowly
         now = utc_now()
-        rows = []
-        audit_id, prev = self._audit_id, self._audit_hash
-        for record_id, changes in items:
-            audit_id += 1
-            digest = entry_hash(prev_hash=prev, id=audit_id, recorded_at=now, user_name=self.user, action=action,
-                                table_name=table, record_id=record_id, changes=changes, reason=self.reason)
-            rows.append({"id": audit_id, "recorded_at": now, "user_name": self.user, "action": action,
-                         "table_name": table, "record_id": record_id, "changes": changes, "reason": self.reason,
-                         "prev_hash": prev, "hash": digest})
-            prev = digest
-        self._audit_id, self._audit_hash = audit_id, prev
-        self.counts[action] += len(rows)
-        return rows
+        first = self._audit_id + 1
+        hashes = chain_hashes(self._audit_hash, first, recorded_at=now, user_name=self.user, action=action,
+                              table_name=table, record_ids=record_ids, changes=changes, reason=self.reason)
+        if not hashes:
+            return []
+        prevs = [self._audit_hash, *hashes[:-1]]
+        self._audit_id, self._audit_hash = first + len(hashes) - 1, hashes[-1]
+        self.counts[action] += len(hashes)
+        return list(zip(range(first, first + len(hashes)), repeat(now), repeat(self.user), repeat(action),
+                        repeat(table), record_ids, changes, repeat(self.reason), prevs, hashes))
 
-    def _check_columns(self, table: Table, values: Mapping[str, Any]) -> None:
-        unknown = set(values) - {c.name for c in table.columns if c.name != "id"}
+    def _check_columns(self, table: Table, names: Iterable[str]) -> None:
+        unknown = set(names) - {c.name for c in table.columns if c.name != "id"}
         if unknown:
             raise InputError(f"table {table.name!r} has no column(s) {sorted(unknown)!r}")
 
@@ -122,46 +140,47 @@ class Writer:
         return self.insert_many(table, [values])[0]
 
     def insert_many(self, table: str | type[Base], rows: Sequence[Mapping[str, Any]]) -> list[int]:
-        """Insert records in one batch (one audit row each); return their ids in order."""
+        """Insert records in one batch (one audit row each); return their ids in order.
+
+        The batch is handled column by column: one ``executemany`` for the records, the audit
+        rows' ``changes`` built per column (:func:`~mscreg.store.audit.insert_changes_json`) and
+        their hashes in one loop (:func:`~mscreg.store.audit.chain_hashes`), one ``executemany``
+        for the audit rows.
+        """
         target = _table(table)
         if not rows:
             return []
+        self._check_columns(target, set().union(*rows))
         columns = [c.name for c in target.columns if c.name != "id"]
-        for values in rows[:1]:
-            self._check_columns(target, values)
+        values = {name: _column(rows, name) for name in columns}
         start = self._allocate(target, len(rows))
-        ids = list(range(start, start + len(rows)))
-        records = [(record_id, *(values.get(name) for name in columns)) for record_id, values in zip(ids, rows)]
-        audit_items = [(record_id, changes_json({k: (None, v) for k, v in values.items() if v is not None}))
-                       for record_id, values in zip(ids, rows)]
-        self._bulk_insert(target, ["id", *columns], records)
-        self._insert_audit(self._audit_rows("insert", target.name, audit_items))
-        return ids
+        ids = range(start, start + len(rows))
+        changes = insert_changes_json(values, len(rows))
+        self._bulk_insert(target, ["id", *columns], [ids, *values.values()])
+        self._insert_audit(self._audit_rows("insert", target.name, ids, changes))
+        return list(ids)
 
-    def _bulk_insert(self, table: Table, columns: list[str], records: list[tuple[Any, ...]]) -> None:
-        """Insert tuples; on SQLite straight through the driver (dates as ISO text, booleans as 0/1,
-        exactly as SQLAlchemy stores them), elsewhere through SQLAlchemy."""
+    def _bulk_insert(self, table: Table, columns: list[str], values: list[Sequence[Any]]) -> None:
+        """Insert rows given column by column; on SQLite straight through the driver (dates as ISO
+        text, booleans as 0/1, exactly as SQLAlchemy stores them), elsewhere through SQLAlchemy."""
+        if self.conn.dialect.name == "sqlite":
+            values = [_sqlite_column(column) if isinstance(table.c[name].type, (Date, Boolean)) else column
+                      for name, column in zip(columns, values)]
+        self._insert_tuples(table, columns, list(zip(*values)))
+
+    def _insert_tuples(self, table: Table, columns: list[str], records: list[tuple[Any, ...]]) -> None:
         if self.conn.dialect.name != "sqlite":
             self._execute(insert(table), [dict(zip(columns, r)) for r in records])
             return
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
-        convert = [i for i, name in enumerate(columns) if isinstance(table.c[name].type, (Date, Boolean))]
-        if convert:
-            converted = []
-            for record in records:
-                values = list(record)
-                for i in convert:
-                    values[i] = _sqlite_value(values[i])
-                converted.append(tuple(values))
-            records = converted
         try:
             self.conn.exec_driver_sql(sql, records)
         except IntegrityError as error:
             raise InputError(f"the database refused the change ({error.orig}); nothing was written") from None
 
-    def _insert_audit(self, rows: list[dict[str, Any]]) -> None:
-        columns = [c.name for c in _AUDIT.columns]
-        self._bulk_insert(_AUDIT, columns, [tuple(r[c] for c in columns) for r in rows])
+    def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            self._insert_tuples(_AUDIT, [c.name for c in _AUDIT.columns], rows)
 
     def get(self, table: str | type[Base], record_id: int) -> dict[str, Any] | None:
         """The current values of one record, or None."""
@@ -190,7 +209,7 @@ class Writer:
         if not diff:
             return False
         self._execute(update(target).where(target.c.id == record_id).values({k: new for k, (_, new) in diff.items()}))
-        self._insert_audit(self._audit_rows("update", target.name, [(record_id, changes_json(diff))]))
+        self._insert_audit(self._audit_rows("update", target.name, [record_id], [changes_json(diff)]))
         return True
 
     def update_many(self, table: str | type[Base], changes: Sequence[tuple[int, Mapping[str, Any], Mapping[str, Any]]]) -> None:
@@ -198,11 +217,11 @@ class Writer:
         target = _table(table)
         if not changes:
             return
-        items = []
-        for record_id, old, new in changes:
+        for record_id, _, new in changes:
             self._execute(update(target).where(target.c.id == record_id).values(dict(new)))
-            items.append((record_id, changes_json({k: (old.get(k), v) for k, v in new.items()})))
-        self._insert_audit(self._audit_rows("update", target.name, items))
+        self._insert_audit(self._audit_rows("update", target.name, [record_id for record_id, _, _ in changes],
+                                            [changes_json({k: (old.get(k), v) for k, v in new.items()})
+                                             for _, old, new in changes]))
 
     def delete(self, table: str | type[Base], record_id: int) -> None:
         """Delete one record; the audit row keeps every old value."""
@@ -212,7 +231,7 @@ class Writer:
             raise InputError(f"{target.name} id {record_id} does not exist; nothing to delete")
         self._execute(delete(target).where(target.c.id == record_id))
         old = {k: (v, None) for k, v in current.items() if k != "id" and v is not None}
-        self._insert_audit(self._audit_rows("delete", target.name, [(record_id, changes_json(old))]))
+        self._insert_audit(self._audit_rows("delete", target.name, [record_id], [changes_json(old)]))
 
     def _execute(self, statement: Any, params: Any = None) -> None:
         try:
