@@ -277,9 +277,10 @@ def report(
 def _figure_worker() -> Any:
     """A worker process that imports matplotlib and warms up while the parent computes.
 
-    Drawing the figures is about a third of a cold ``mscreg report``; on a machine with more
-    than one core a forked worker imports matplotlib and the result classes in parallel with
-    the parent's own imports and analysis, then draws the figures from the pickled inputs.
+    Drawing the figures is about a third of a cold ``mscreg report``. On a machine with more
+    than one core the worker is forked once the statistics modules are imported (so it
+    inherits them), imports matplotlib and draws a first figure while the parent computes,
+    then draws the figures from the pickled inputs.
     Returns None (figures drawn in this process) where ``fork`` is unavailable, on one core,
     or when ``MSCREG_REPORT_WORKER=0``.
     """
@@ -291,6 +292,10 @@ def _figure_worker() -> Any:
         return None
     from concurrent.futures import ProcessPoolExecutor
 
+    import mscreg.audit  # noqa: F401  imported before the fork, so the worker inherits them
+    import mscreg.design.power  # noqa: F401
+    import mscreg.stats.baseline  # noqa: F401
+    import mscreg.stats.estimates  # noqa: F401
     from mscreg.report.figures import warm_up
 
     worker = ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("fork"), initializer=warm_up)
