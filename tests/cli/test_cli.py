@@ -176,3 +176,19 @@ def test_error_messages_with_brackets_are_printed_verbatim(tmp_path):
     result = run("audit", "--claims", str(claims))
     assert result.exit_code == 65
     assert "claims[0] (id 'c1')" in result.output
+
+
+def test_degenerate_cohort_every_change_equal(tmp_path):
+    # Every patient's HbA1c is unchanged: analyze reports what it can with caveats; report and
+    # design refuse with a clear message instead of a traceback.
+    flat = tmp_path / "flat.csv"
+    flat.write_text("patient_id,hba1c_before,hba1c_after,dose_million,months_observed\n"
+                    "A,7.0,7.0,1000,12\nB,8.0,8.0,2000,24\nC,9.0,9.0,500,36\nD,7.5,7.5,1000,6\n")
+    analyzed = run("analyze", "--data", str(flat), "--format", "json", "--n-resamples", "999")
+    assert analyzed.exit_code == 0, analyzed.output
+    caveats = " ".join(json.loads(analyzed.output)["estimates"]["caveats"])
+    assert "Oldham's baseline–change correlation not estimated" in caveats
+    report = run("report", "--data", str(flat), "--out", str(tmp_path / "r.html"))
+    assert report.exit_code == 65 and "changes vary" in report.output and not (tmp_path / "r.html").exists()
+    design = run("design", "--data", str(flat))
+    assert design.exit_code == 65 and "to vary" in design.output

@@ -121,7 +121,7 @@ def test_text_output_is_a_table(app, runner):
 def test_bad_values_exit_with_message_and_no_traceback(app, runner, extra, code, message):
     result = runner.invoke(app, [*WORKED, *extra])
     assert result.exit_code == code
-    assert result.stderr.startswith("Error: ")
+    assert result.stderr.startswith("error: ")
     assert message in result.stderr
     assert "Traceback" not in result.output
     assert result.stdout == ""

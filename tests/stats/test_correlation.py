@@ -45,3 +45,12 @@ def test_bad_input_messages():
         correlate([1, 2, 3], [1, 2, 3], method="kendall")
     with pytest.raises(InsufficientDataError, match="needs at least 3"):
         correlate([1, 2], [1, 2])
+
+
+def test_constant_input_gives_nan_without_a_warning():
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # scipy's ConstantInputWarning would fail the test
+        r = correlate([1.0, 2.0, 3.0, 4.0], [5.0, 5.0, 5.0, 5.0])
+    assert np.isnan(r.estimate) and np.isnan(r.p_value) and np.isnan(r.ci_low) and r.n == 4

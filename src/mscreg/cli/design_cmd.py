@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.table import Table
 
 from mscreg.cli import options as opt
-from mscreg.errors import InputError, MscregError, exit_code_for
+from mscreg.errors import InputError, MscregError
 from mscreg.stats._result import plain
 
 __all__ = ["DEFAULT_POWER", "OPTION_HELP", "cohort_design_report", "design", "design_report"]
@@ -371,8 +371,10 @@ def design(
             if cohort is not None:
                 report["cohort"] = plain(cohort.to_dict())
     except MscregError as err:
-        typer.echo(f"Error: {err}", err=True)
-        raise typer.Exit(code=exit_code_for(err)) from None
+        from mscreg.cli.render import fail
+
+        fail(err)
+        return
     if output_format == "json":
         typer.echo(json.dumps(report, indent=2))
         return

@@ -212,10 +212,9 @@ def print_estimates(estimates: Any, *, digits: int = 3, rounding: str = "half-up
         if g.rtm is None:
             continue
         grid = g.rtm
-        expected = [pt.expected_change for pt in grid.points]
         worst_high = max(pt.adjusted_ci_high for pt in grid.points)
         selection = g.definition if g.family == "severity" else f"entry ≥ {settings['entry_threshold']:g}"
-        rtm.add_row(g.name, selection, f(grid.observed_change), f"{f(min(expected))} to {f(max(expected))}",
+        rtm.add_row(g.name, selection, f(grid.observed_change), f"{f(grid.min_expected_change)} to {f(grid.max_expected_change)}",
                     f"{f(grid.min_adjusted_change)} to {f(grid.max_adjusted_change)}", f"upper end up to {f(worst_high)}")
     console.print(rtm)
     console.print(f"[dim]Grid: ρ in {', '.join(f'{r:.3g}' for r in settings['rho_values'])}; μ in "

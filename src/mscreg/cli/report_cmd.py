@@ -21,7 +21,7 @@ import typer
 
 from mscreg.cli import options as opt
 from mscreg.cli import pipeline
-from mscreg.errors import InputFileError, MscregError
+from mscreg.errors import InputFileError, InsufficientDataError, MscregError
 
 __all__ = ["DESIGN_EFFECT", "POWER_CURVE_EFFECTS", "default_out", "prepare_report", "report", "software_versions"]
 
@@ -114,6 +114,10 @@ def prepare_report(
     if not settings.estimates:
         settings = replace(settings, estimates=True)
     run = pipeline.run_analysis(table, settings)
+    cohort_group = run.estimates.group("all")
+    if cohort_group.paired is None:
+        raise InsufficientDataError(f"a report needs at least 3 patients whose HbA1c changes vary ({cohort_group.note}); "
+                                    "`mscreg analyze` shows what these data allow")
     audit = None
     if claims is not None:
         from mscreg.audit import run_audit
@@ -130,24 +134,32 @@ def prepare_report(
     if est.durability is not None:
         band = line_band(patients.months_observed, patients.change, at=np.linspace(0, max(patients.months_observed), 41),
                          ci_level=settings.ci_level)
-    cohort = cohort_design_inputs(
-        table.frame, entry_threshold=settings.entry_threshold, sigma=settings.sigma,
-        rho_values=est.settings["rho_values"], mu_values=est.settings["mu_values"],
-    )
-    sd, rho = cohort.sd, cohort.rho
-    cohort_design = cohort_design_report(cohort, sd=sd, rho=rho, alpha=design_alpha, power=design_power)
-    design = solve_design(effect=design_effect, sd=sd, rho=rho, alpha=design_alpha, power=design_power)
-    curve = power_curve(POWER_CURVE_EFFECTS, sd=sd, rho=rho, alpha=design_alpha, power=design_power)
-    basis = {
-        "effect": design_effect,
-        "effect_source": "the clinically relevant HbA1c difference (NICE NG28); a fixed reference, not estimated from this cohort.",
-        "sd": sd,
-        "sd_source": "the pooled SD of HbA1c before and after in this cohort (as `mscreg design` uses by default).",
-        "rho": rho,
-        "rho_source": "the before/after correlation of HbA1c in this cohort (single-arm, so an approximation of the trial's).",
-        "alpha": design_alpha,
-        "power": design_power,
-    }
+    try:
+        cohort = cohort_design_inputs(
+            table.frame, entry_threshold=settings.entry_threshold, sigma=settings.sigma,
+            rho_values=est.settings["rho_values"], mu_values=est.settings["mu_values"],
+        )
+    except InsufficientDataError as error:
+        cohort = None
+        unavailable = f"the trial cannot be sized from this cohort: {error}"
+        design = curve = None
+        cohort_design: dict[str, Any] = {"unavailable": unavailable}
+        basis: dict[str, Any] = {"unavailable": unavailable, "power": design_power}
+    if cohort is not None:
+        sd, rho = cohort.sd, cohort.rho
+        cohort_design = cohort_design_report(cohort, sd=sd, rho=rho, alpha=design_alpha, power=design_power)
+        design = solve_design(effect=design_effect, sd=sd, rho=rho, alpha=design_alpha, power=design_power)
+        curve = power_curve(POWER_CURVE_EFFECTS, sd=sd, rho=rho, alpha=design_alpha, power=design_power)
+        basis = {
+            "effect": design_effect,
+            "effect_source": "the clinically relevant HbA1c difference (NICE NG28); a fixed reference, not estimated from this cohort.",
+            "sd": sd,
+            "sd_source": "the pooled SD of HbA1c before and after in this cohort (as `mscreg design` uses by default).",
+            "rho": rho,
+            "rho_source": "the before/after correlation of HbA1c in this cohort (single-arm, so an approximation of the trial's).",
+            "alpha": design_alpha,
+            "power": design_power,
+        }
     return ReportInputs(
         run=run, audit=audit, claims=claims, claims_source=claims_source or {}, baseline=baseline, patients=patients,
         rtm_curves=curves, durability_band=band, design=design, power=curve, design_basis=basis, cohort_design=cohort_design,

@@ -306,6 +306,8 @@ def _available(name: str, inputs: ReportInputs) -> bool:
         return est.group("all").rtm is not None
     if name == "rtm-baseline":
         return bool(inputs.rtm_curves)
+    if name == "power":
+        return inputs.power is not None
     return est.group("all").paired is not None
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from mscreg.audit.reported import Point
 from mscreg.report.format import ci, num, pct, pval
 from mscreg.report.model import Figure, Flow, Paragraph, ReportInputs, Section, Table
 
@@ -58,11 +59,13 @@ def _fall_words(estimate: float, lo: float, hi: float, level: str) -> str:
 
 # --------------------------------------------------------------------------- findings
 def _stated_patients(inputs: ReportInputs) -> str | None:
-    if inputs.audit is None:
+    """The patient count the publication states (its first plain count of all rows), as printed digits."""
+    if inputs.audit is None or inputs.claims is None:
         return None
     for verdict in inputs.audit.claims:
         if verdict.statistic == "count" and verdict.subset == "all" and verdict.quantity is None:
-            return verdict.reported
+            reported = inputs.claims.claim(verdict.id).parsed_reported()
+            return f"{reported.value:g}" if isinstance(reported, Point) else None
     return None
 
 
@@ -99,6 +102,9 @@ def findings(inputs: ReportInputs) -> tuple[str, ...]:
             f"from the patient table and {counts.get('reproduced_with_convention', 0)} only with a different convention "
             f"than stated; {counts.get('reproduced', 0)} were reproduced as stated.{rows}"
         )
+    if "unavailable" in inputs.cohort_design:
+        out.append(f"No control group: this is a single-arm before/after study; {inputs.cohort_design['unavailable']}.")
+        return tuple(out)
     effect = inputs.cohort_design["cohort"]["effect"]
     sized = {s["label"]: s for s in inputs.cohort_design["scenarios"]}
     ancova_at = {label: next(m["n_per_arm"] for m in s["methods"] if m["method"] == "ancova") for label, s in sized.items()}
@@ -240,8 +246,7 @@ def _rtm(inputs: ReportInputs, figures: Mapping[str, Figure]) -> tuple[Any, ...]
         if g.rtm is None:
             continue
         grid = g.rtm
-        expected = [pt.expected_change for pt in grid.points]
-        rows.append((g.name, g.definition, num(grid.observed_change), f"{num(min(expected))} to {num(max(expected))}",
+        rows.append((g.name, g.definition, num(grid.observed_change), f"{num(grid.min_expected_change)} to {num(grid.max_expected_change)}",
                      f"{num(grid.min_adjusted_change)} to {num(grid.max_adjusted_change)}",
                      "yes" if grid.all_adjusted_negative else "no"))
     table = Table(
@@ -317,6 +322,8 @@ def _audit(inputs: ReportInputs, figures: Mapping[str, Figure]) -> tuple[Any, ..
 def _design(inputs: ReportInputs, figures: Mapping[str, Figure]) -> tuple[Any, ...]:
     d, basis = inputs.design, inputs.design_basis
     cohort = inputs.cohort_design
+    if d is None:
+        return (Paragraph(text=f"Not sized: {cohort['unavailable']}.", kind="warning"),)
     blocks: list[Any] = [Paragraph(text=f"The effect to design for, from this cohort: {cohort['cohort']['effect']['statement']}")]
     if cohort["scenarios"]:
         rows = tuple(
@@ -367,8 +374,9 @@ def _methods(inputs: ReportInputs, figures: Mapping[str, Figure]) -> tuple[Any, 
         paras.append(f"Audit: each claim recomputed under the conventions the claims file states ({conv_text}); when it does not "
                      f"match, up to {max_changes} conventions were changed at once to find one that reproduces it.")
     d = inputs.design
-    paras.append(f"Trial design: two-sample t-test power (statsmodels TTestIndPower) for follow-up, change-score and ANCOVA "
-                 f"analyses, α = {d.alpha:g} ({d.alternative}), allocation {d.allocation:g}, dropout {d.dropout:g}.")
+    if d is not None:
+        paras.append(f"Trial design: two-sample t-test power (statsmodels TTestIndPower) for follow-up, change-score and ANCOVA "
+                     f"analyses, α = {d.alpha:g} ({d.alternative}), allocation {d.allocation:g}, dropout {d.dropout:g}.")
     paras.append("Software: " + ", ".join(f"{name} {version}" for name, version in v.items()) + ".")
     return tuple(Paragraph(text=t) for t in paras)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from numpy.typing import ArrayLike
 from scipy import stats
 
@@ -40,7 +41,8 @@ def correlate(
     """Pearson (scipy.stats.pearsonr) or Spearman (scipy.stats.spearmanr) correlation.
 
     The Pearson CI is the Fisher z interval; Spearman has none here (``ci_low`` and
-    ``ci_high`` are NaN).
+    ``ci_high`` are NaN). When either variable is constant the correlation is undefined and
+    every number is NaN.
 
     Examples
     --------
@@ -55,6 +57,11 @@ def correlate(
     check_alternative(alternative)
     check_ci_level(ci_level)
     a, b = as_pair(x, y, names=("x", "y"), min_n=3)
+    if np.ptp(a) == 0 or np.ptp(b) == 0:
+        # A constant variable has no correlation: NaN throughout (scipy would warn and say the same).
+        nan = float("nan")
+        return Correlation(n=int(a.size), estimate=nan, p_value=nan, ci_low=nan, ci_high=nan, ci_level=ci_level,
+                           method=method, alternative=alternative)
     if method == "pearson":
         result = stats.pearsonr(a, b, alternative=alternative)
         ci = result.confidence_interval(confidence_level=ci_level)

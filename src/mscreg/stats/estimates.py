@@ -150,6 +150,15 @@ def _group(
     )
 
 
+def _optional(function: Any, *args: Any, caveats: list[str], what: str, **kwargs: Any) -> Any:
+    """``function(*args, **kwargs)``, or None with a caveat saying why it could not be estimated."""
+    try:
+        return function(*args, **kwargs)
+    except InsufficientDataError as error:
+        caveats.append(f"{what} not estimated: {error}.")
+        return None
+
+
 def honest_estimates(
     frame: pd.DataFrame,
     *,
@@ -221,21 +230,17 @@ def honest_estimates(
     has_months = "months_observed" in paired_rows.columns and paired_rows["months_observed"].notna().all()
     if "dose_million" in paired_rows.columns and paired_rows["dose_million"].notna().all():
         months = paired_rows["months_observed"].to_numpy(dtype=float) if has_months else None
-        try:
-            dose_fit = dose_response(change, before, paired_rows["dose_million"].to_numpy(dtype=float), months, ci_level=ci_level)
-        except InsufficientDataError as error:
-            caveats.append(f"Dose-response not estimated: {error}.")
+        dose_fit = _optional(dose_response, change, before, paired_rows["dose_million"].to_numpy(dtype=float), months,
+                             ci_level=ci_level, caveats=caveats, what="Dose-response")
     if has_months:
-        try:
-            durability_fit = durability(change, paired_rows["months_observed"].to_numpy(dtype=float), ci_level=ci_level)
-        except InsufficientDataError as error:
-            caveats.append(f"Durability not estimated: {error}.")
+        durability_fit = _optional(durability, change, paired_rows["months_observed"].to_numpy(dtype=float),
+                                   ci_level=ci_level, caveats=caveats, what="Durability")
         caveats.append("Each patient has one follow-up value at one time: durability is a comparison between patients "
                        "followed for different lengths of time, not a within-patient trajectory.")
     return HonestEstimates(
         groups=tuple(groups),
         holm=family,
-        oldham=oldham(before, after, ci_level=ci_level) if before.size >= 4 else None,
+        oldham=_optional(oldham, before, after, ci_level=ci_level, caveats=caveats, what="Oldham's baseline–change correlation"),
         dose_response=dose_fit,
         durability=durability_fit,
         responders=responder_analysis(before, after, cva_percent=cva_percent, cvi_percent=cvi_percent, ci_level=ci_level),

@@ -82,6 +82,8 @@ def _fit(y: np.ndarray, predictors: dict[str, np.ndarray], ci_level: float):
             f"the predictors {tuple(predictors)!r} are collinear in these data; their effects cannot be separated"
         )
     fit = OLS(y, design).fit()
+    with np.errstate(divide="ignore", invalid="ignore"):  # R² of a constant outcome is NaN, silently
+        fit.rsquared, fit.rsquared_adj  # noqa: B018  (cached by statsmodels on first access)
     bounds = fit.conf_int(alpha=1 - ci_level)
     coefficients = tuple(
         Coefficient(

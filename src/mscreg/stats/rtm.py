@@ -284,6 +284,8 @@ class RtmGrid(Result):
     sigma: float
     clinical_threshold: float
     points: tuple[RtmGridPoint, ...]
+    min_expected_change: float
+    max_expected_change: float
     min_adjusted_change: float
     max_adjusted_change: float
     all_adjusted_negative: bool
@@ -429,6 +431,8 @@ def rtm_adjusted_grid(
         sigma=sigma,
         clinical_threshold=threshold,
         points=points_t,
+        min_expected_change=min(p.expected_change for p in points_t),
+        max_expected_change=max(p.expected_change for p in points_t),
         min_adjusted_change=min(adjusted),
         max_adjusted_change=max(adjusted),
         all_adjusted_negative=all(a < 0 for a in adjusted),
