@@ -25,8 +25,8 @@ from mscreg.errors import InputFileError, InsufficientDataError, MscregError
 
 __all__ = ["DESIGN_EFFECT", "POWER_CURVE_EFFECTS", "default_out", "prepare_report", "report", "software_versions"]
 
-#: HbA1c difference (% points) the trial-design section sizes for: the clinically relevant
-#: change (NICE NG28 as cited in DESIGN.md), until the cohort-derived effect is wired in.
+#: Fixed reference effect (% points) the trial-design section sizes beside the cohort-derived
+#: range: the clinically relevant HbA1c change (NICE NG28 as cited in DESIGN.md).
 DESIGN_EFFECT = 0.5
 
 #: Effects (% points) of the power-curve figure.

@@ -27,6 +27,7 @@ from statsmodels.stats.proportion import proportion_confint
 
 from mscreg.stats._checks import as_pair, as_vector, check_ci_level, check_number, check_option, check_values
 from mscreg.stats._result import Result
+from mscreg.stats.rtm import WITHIN_SUBJECT_CV_PERCENT
 
 __all__ = [
     "ANALYTICAL_CV_PERCENT",
@@ -39,8 +40,6 @@ __all__ = [
 
 #: Analytical CV of HbA1c, % (intralaboratory target < 2 %; AACB consensus, CCLM 2007;45:1083).
 ANALYTICAL_CV_PERCENT = 2.0
-#: Long-term within-subject CV of HbA1c in T2DM, % (median; Gough et al., PLoS One 2023).
-WITHIN_SUBJECT_CV_PERCENT = 8.3
 #: HbA1c targets (%): ADA general target < 7 %, stricter individual target < 6.5 %.
 DEFAULT_TARGETS = (7.0, 6.5)
 
