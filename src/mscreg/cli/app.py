@@ -84,15 +84,8 @@ def analyze(
     """Reproduce the paper's analyses and add honest estimates (CIs, effect sizes, non-parametric checks,
     regression to the mean, dose-response, durability, responders, external context)."""
     try:
-        settings = opt.settings_from_options(
-            alternative=alternative, ci_level=ci_level, ddof=ddof, quartile_method=quartile_method,
-            severity_cut=severity_cut, severity_cut_in=severity_cut_in, entry_threshold=entry_threshold,
-            dose_cuts=dose_cuts, dose_cut_in=dose_cut_in, seed=seed, n_resamples=n_resamples, sigma=sigma,
-            rho_grid=rho_grid, mu_grid=mu_grid, cva=cva, cvi=cvi, estimates=not paper_only,
-        )
-        source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
-                                         baseline_window_days=baseline_window_days, follow_up=follow_up,
-                                         cohort_engine=cohort_engine)
+        settings = opt.settings_from_options(locals(), estimates=not paper_only)
+        source = opt.source_from_options(locals())
         run = pipeline.run_analysis(source.load(), settings)
     except MscregError as error:
         _fail(error)
@@ -124,9 +117,7 @@ def audit(
     try:
         from mscreg.audit import run_audit
 
-        source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
-                                         baseline_window_days=baseline_window_days, follow_up=follow_up,
-                                         cohort_engine=cohort_engine)
+        source = opt.source_from_options(locals())
         claims_file, table = pipeline.load_claims_and_table(source, claims)
         report = run_audit(table, claims_file, max_changes=max_changes)
     except MscregError as error:

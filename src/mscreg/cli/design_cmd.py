@@ -340,9 +340,7 @@ def design(
         check_option(output_format, name="format", choices=_FORMATS)
         cohort = None
         if (effect is None and n is None) or sd is None or rho is None:
-            source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
-                                             baseline_window_days=baseline_window_days, follow_up=follow_up,
-                                             cohort_engine=cohort_engine)
+            source = opt.source_from_options(locals())
             cohort = _cohort_inputs(source, placebo_change, entry_threshold, sigma, rho_grid, mu_grid)
             sd = cohort.sd if sd is None else sd
             rho = cohort.rho if rho is None else rho

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import enum
 from pathlib import Path
-from typing import Annotated
+from collections.abc import Mapping
+from typing import Annotated, Any
 
 import typer
 
@@ -63,45 +64,43 @@ Cva = Annotated[float, typer.Option("--cva", help="Analytical CV of HbA1c (%) fo
 Cvi = Annotated[float, typer.Option("--cvi", help="Within-subject CV of HbA1c (%) for the reference change value.")]
 
 
-def source_from_options(
-    *, data: Path | None, db: str | None, hba1c_unit: str, sheet: str | None,
-    baseline_window_days: int, follow_up: str, cohort_engine: str,
-) -> TableSource:
-    """Build the :class:`TableSource` of a command from the shared input options."""
-    return TableSource(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet, baseline_window_days=baseline_window_days,
-                       follow_up=follow_up, cohort_engine=cohort_engine)
+def source_from_options(options: Mapping[str, Any]) -> TableSource:
+    """The :class:`TableSource` of a command, from its options (pass ``locals()``).
+
+    Examples
+    --------
+    >>> source_from_options({"data": None, "db": None, "hba1c_unit": "ngsp", "sheet": None,
+    ...                      "baseline_window_days": 90, "follow_up": "last", "cohort_engine": "sql"}).is_seed
+    True
+    """
+    return TableSource(**{key: options[key] for key in _SOURCE_KEYS})
 
 
-def settings_from_options(
-    *,
-    alternative: Alternative,
-    ci_level: float,
-    ddof: int,
-    quartile_method: str,
-    severity_cut: float,
-    severity_cut_in: CutGoesTo,
-    entry_threshold: float,
-    dose_cuts: str,
-    dose_cut_in: CutGoesTo,
-    seed: int,
-    n_resamples: int,
-    sigma: float,
-    rho_grid: str | None,
-    mu_grid: str | None,
-    cva: float,
-    cvi: float,
-    estimates: bool = True,
-) -> AnalysisSettings:
-    """Build :class:`AnalysisSettings` from the shared options (parsing the number lists)."""
-    return AnalysisSettings(
-        alternative=alternative.value, ci_level=ci_level, ddof=ddof, quartile_method=quartile_method,
-        severity_cut=severity_cut, severity_cut_in=severity_cut_in.value, entry_threshold=entry_threshold,
-        dose_cuts=parse_numbers("--dose-cuts", dose_cuts), dose_cut_in=dose_cut_in.value, seed=seed,
-        n_resamples=n_resamples, sigma=sigma,
-        rho_grid=parse_numbers("--rho-grid", rho_grid) if rho_grid else None,
-        mu_grid=parse_numbers("--mu-grid", mu_grid) if mu_grid else None,
-        cva=cva, cvi=cvi, estimates=estimates,
-    )
+def settings_from_options(options: Mapping[str, Any], *, estimates: bool = True) -> AnalysisSettings:
+    """The :class:`AnalysisSettings` of a command, from its options (pass ``locals()``).
+
+    Enum options become their values and the comma-separated lists are parsed.
+
+    Examples
+    --------
+    >>> values = {"alternative": Alternative.less, "ci_level": 0.9, "ddof": 1, "quartile_method": "linear",
+    ...           "severity_cut": 8.0, "severity_cut_in": CutGoesTo.lower, "entry_threshold": 6.2,
+    ...           "dose_cuts": "1000,1500", "dose_cut_in": CutGoesTo.upper, "seed": 1, "n_resamples": 999,
+    ...           "sigma": 1.5, "rho_grid": None, "mu_grid": "7,8", "cva": 2.0, "cvi": 8.3}
+    >>> s = settings_from_options(values)
+    >>> s.alternative, s.dose_cuts, s.mu_grid
+    ('less', (1000.0, 1500.0), (7.0, 8.0))
+    """
+    values = {key: getattr(options[key], "value", options[key]) for key in _SETTINGS_KEYS}
+    values["dose_cuts"] = parse_numbers("--dose-cuts", values["dose_cuts"])
+    for key, flag in (("rho_grid", "--rho-grid"), ("mu_grid", "--mu-grid")):
+        values[key] = parse_numbers(flag, values[key]) if values[key] else None
+    return AnalysisSettings(**values, estimates=estimates)
+
+
+_SOURCE_KEYS = ("data", "db", "hba1c_unit", "sheet", "baseline_window_days", "follow_up", "cohort_engine")
+_SETTINGS_KEYS = ("alternative", "ci_level", "ddof", "quartile_method", "severity_cut", "severity_cut_in", "entry_threshold",
+                  "dose_cuts", "dose_cut_in", "seed", "n_resamples", "sigma", "rho_grid", "mu_grid", "cva", "cvi")
 
 
 #: Defaults, from AnalysisSettings, for the signatures of the commands.

@@ -256,20 +256,13 @@ def report(
     regression to the mean, claims audit, trial design, methods and provenance."""
     worker = _figure_worker()
     try:
-        settings = opt.settings_from_options(
-            alternative=alternative, ci_level=ci_level, ddof=ddof, quartile_method=quartile_method,
-            severity_cut=severity_cut, severity_cut_in=severity_cut_in, entry_threshold=entry_threshold,
-            dose_cuts=dose_cuts, dose_cut_in=dose_cut_in, seed=seed, n_resamples=n_resamples, sigma=sigma,
-            rho_grid=rho_grid, mu_grid=mu_grid, cva=cva, cvi=cvi,
-        )
+        settings = opt.settings_from_options(locals())
         target = out if out is not None else default_out(data, claims, pdf=pdf)
         if pdf:
             from mscreg.report.pdf import chromium_path
 
             chromium_path()  # fail before the work when PDF output is impossible
-        source = opt.source_from_options(data=data, db=db, hba1c_unit=hba1c_unit, sheet=sheet,
-                                         baseline_window_days=baseline_window_days, follow_up=follow_up,
-                                         cohort_engine=cohort_engine)
+        source = opt.source_from_options(locals())
         table, claims_file, claims_source = _load(source, claims)
         inputs = prepare_report(table, claims_file, settings, claims_source=claims_source, max_changes=max_changes)
         from mscreg.report import build_document, render_html
