@@ -173,3 +173,74 @@ def test_generated_files_never_crash_and_never_half_import(registry, db_url, tmp
         after = snapshot(db_url)
         assert after["counts"]["measurement"] == before["counts"]["measurement"] + report.inserted["measurement"]
     assert registry.verify().ok
+
+
+def _stored(registry):
+    from sqlalchemy import text
+
+    with registry.engine.connect() as conn:
+        rows = conn.execute(text("SELECT * FROM measurement ORDER BY id")).all()
+        audit = conn.execute(text("SELECT action, table_name, record_id, changes FROM audit_log ORDER BY id")).all()
+        visits = conn.execute(text("SELECT id, actual_on, status FROM visit ORDER BY id")).all()
+    return [tuple(r) for r in rows], [tuple(a) for a in audit], [tuple(v) for v in visits]
+
+
+def test_plain_and_quoted_files_give_the_same_records_warnings_and_audit_rows(tmp_path):
+    # a plain file is read column by column, a quoted one with the csv module row by row
+    body = [("P1", "4548-4", "53", "mmol/mol", "2023-04-20"), ("P2", " hba1c ", "16", "%", "2024-01-10"),
+            ("P1", "1558-6", "7.0", "mmol/L", "2024-01-10"), ("P2", "fasting_glucose", "126", "mg/dL", "2024-01-11"),
+            ("P1", "4548-4", "16", "%", "2023-05-30"), ("P2", "4548-4", "7.25", "% (JDS)", "2024-01-12")]
+    results = []
+    for name, quote in (("plain", ""), ("quoted", '"')):
+        reg = Registry.create(f"sqlite:///{tmp_path / name}.sqlite")
+        try:
+            with reg.write(user="ana", reason="enrolment") as w:
+                for sid in ("P1", "P2"):
+                    enrol_patient(w, PatientRecord(study_id=sid, sex="M", birth_year=1955))
+                record_infusion(w, InfusionRecord(study_id="P1", infused_on=dt.date(2023, 1, 15), cells_million=1000))
+            path = tmp_path / f"{name}.csv"
+            path.write_bytes((HEADER + "".join(",".join(f"{quote}{c}{quote}" for c in row) + "\r\n" for row in body)).encode())
+            report = import_labs(reg, path, user="ana", reason="labs")
+            results.append(([(w.row, w.column, w.value, w.message) for w in report.warnings], report.inserted,
+                            report.updated, _stored(reg)))
+            assert reg.verify().ok
+        finally:
+            reg.close()
+    assert results[0] == results[1]
+    warnings, inserted, updated, (rows, _, visits) = results[0]
+    assert [w[:3] for w in warnings] == [(3, "value", "16"), (6, "value", "16")]
+    assert inserted == {"measurement": 6, "visit": 0} and updated == {"measurement": 0, "visit": 2}  # M3 and M12 of P1
+    assert [r[-1] for r in rows] == [None, "soft_limit", None, None, "soft_limit", None]
+
+
+@pytest.mark.parametrize("body, expected", [
+    ("P1,4548-4,7.1,%,2024-01-10\n\nP2,4548-4,7.2,%,2024-01-10\n", 2),  # a blank line is skipped
+    ("P1,4548-4,7.1,%,2024-01-10\r\nP2,4548-4,7.2,%,2024-01-10\r\n", 2),
+    ("P1 , 4548-4 ,7.1, % ,2024-01-10 \nP2,hba1c,7.2,%,2024-01-10", 2),
+])
+def test_files_read_either_way_import_alike(registry, tmp_path, body, expected):
+    report = import_labs(registry, _file(tmp_path, body), user="ana")
+    assert report.inserted["measurement"] == expected and report.rows == expected
+    assert import_labs(registry, _file(tmp_path, body), user="ana").unchanged == {"measurement": expected}
+    assert registry.verify().ok
+
+
+def test_dry_run_of_a_plain_file_writes_nothing_and_reports_what_it_would_do(registry, db_url, tmp_path):
+    import_labs(registry, _file(tmp_path, "P1,4548-4,7.1,%,2024-01-10\n"), user="ana")
+    before = snapshot(db_url)
+    report = import_labs(registry, _file(tmp_path, "P1,4548-4,7.2,%,2024-01-10\nP2,4548-4,16,%,2024-01-10\n"),
+                         user="ana", dry_run=True)
+    assert (report.inserted["measurement"], report.updated["measurement"], report.dry_run) == (1, 1, True)
+    assert [(w.row, w.value) for w in report.warnings] == [(3, "16")]
+    assert snapshot(db_url) == before
+
+
+def test_garbage_collection_is_restored_after_an_import(registry, tmp_path):
+    import gc
+
+    assert gc.isenabled()
+    import_labs(registry, _file(tmp_path, "P1,4548-4,7.1,%,2024-01-10\n"), user="ana")
+    assert gc.isenabled()
+    with pytest.raises(DataValidationError):
+        import_labs(registry, _file(tmp_path, "P9,4548-4,7.1,%,2024-01-10\n"), user="ana")
+    assert gc.isenabled()

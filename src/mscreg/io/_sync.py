@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from operator import itemgetter
+from itertools import compress
+from operator import itemgetter, not_
 from typing import Any
 
 from sqlalchemy import Connection, Table, select
@@ -25,7 +26,8 @@ from mscreg.store.audit import canonical
 from mscreg.store.models import Infusion, Visit
 from mscreg.store.writer import Writer
 
-__all__ = ["SyncPlan", "apply_plan", "check_value", "link_visits", "parse_date", "parse_number", "plan_sync"]
+__all__ = ["ColumnPlan", "SyncPlan", "apply_plan", "apply_plan_columns", "check_value", "link_visits",
+           "link_visits_columns", "parse_date", "parse_number", "plan_sync", "plan_sync_columns"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _CHUNK = 900  # bound parameters per IN list (SQLite allows 999 in old builds)
@@ -168,30 +170,121 @@ def apply_plan(writer: Writer, table: Table, plan: SyncPlan, *, key: tuple[str, 
     writer.update_many(table.name, plan.updates)
 
 
+@dataclass
+class ColumnPlan:
+    """What an import will do to one table, with the new records as columns (bulk imports).
+
+    ``inserts`` maps each column name to the values of the new records (``n_inserts`` of them);
+    ``updates`` and ``unchanged`` are as in :class:`SyncPlan`.
+    """
+
+    table: str
+    inserts: dict[str, list[Any]]
+    n_inserts: int
+    updates: list[tuple[int, dict[str, Any], dict[str, Any]]] = field(default_factory=list)
+    unchanged: int = 0
+
+
+def plan_sync_columns(conn: Connection, table: Table, columns: Mapping[str, Sequence[Any]], *, key: tuple[str, ...],
+                      filter_column: str) -> ColumnPlan:
+    """:func:`plan_sync` of records given column by column (no mapping per record).
+
+    Same decisions as :func:`plan_sync` of the same records: new records (or a None filter value)
+    are inserts, a record whose key is stored is an update of the fields that differ, or unchanged.
+
+    Examples
+    --------
+    >>> from mscreg.store import Registry
+    >>> from mscreg.store.models import Patient
+    >>> reg = Registry.create("sqlite://")
+    >>> with reg.write(user="ana", reason="enrolment") as w:
+    ...     _ = w.insert("patient", {"study_id": "P1", "sex": "F"})
+    >>> with reg.engine.connect() as conn:
+    ...     plan = plan_sync_columns(conn, Patient.__table__, {"study_id": ["P1", "P2"], "sex": ["M", "F"]},
+    ...                              key=("study_id",), filter_column="study_id")
+    >>> plan.inserts, plan.n_inserts, plan.updates
+    ({'study_id': ['P2'], 'sex': ['F']}, 1, [(1, {'sex': 'F'}, {'sex': 'M'})])
+    """
+    names = list(columns)
+    n = len(columns[filter_column])
+    plan = ColumnPlan(table=table.name, inserts={c: list(columns[c]) for c in names}, n_inserts=n)
+    filter_values = columns[filter_column]
+    existing = {tuple(r[k] for k in key): r for r in _existing(conn, table, filter_column, set(filter_values))}
+    if not existing:  # nothing to match (a first import): every record is new
+        return plan
+    keys = list(zip(*(columns[c] for c in key)))
+    stored = list(map(existing.__contains__, keys))
+    if None in filter_values:  # a None filter value (a record created by the same import) never matches
+        stored = [hit and value is not None for hit, value in zip(stored, filter_values)]
+    if not any(stored):
+        return plan
+    for position in compress(range(n), stored):
+        current = existing[keys[position]]
+        new = {c: columns[c][position] for c in names if canonical(current[c]) != canonical(columns[c][position])}
+        if new:
+            plan.updates.append((current["id"], {c: current[c] for c in new}, new))
+        else:
+            plan.unchanged += 1
+    fresh = list(compress(range(n), map(not_, stored)))
+    plan.inserts = {c: list(map(columns[c].__getitem__, fresh)) for c in names}
+    plan.n_inserts = len(fresh)
+    return plan
+
+
+def apply_plan_columns(writer: Writer, table: Table, plan: ColumnPlan, *, progress: Progress | None = None) -> None:
+    """Write a :class:`ColumnPlan` through ``writer`` in batches (:meth:`Writer.insert_columns`)."""
+    total = plan.n_inserts
+    for start in range(0, total, _BATCH):
+        writer.insert_columns(table.name, {c: values[start:start + _BATCH] for c, values in plan.inserts.items()})
+        if progress is not None:
+            progress("write", min(start + _BATCH, total), total)
+    writer.update_many(table.name, plan.updates)
+
+
 def link_visits(conn: Connection, inserts: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Attach new measurements to the planned visit whose window holds their date.
 
     Sets ``visit_id`` on the rows in ``inserts`` and returns the visit updates
     ``{visit id: {"actual_on": ..., "status": "done"}}`` for visits not yet attended.
     """
-    patient_ids = {row["patient_id"] for row in inserts if row.get("patient_id") is not None}
-    if not patient_ids:
-        return {}
+    visit_ids, attended = link_visits_columns(conn, [row.get("patient_id") for row in inserts],
+                                              [row.get("measured_on") for row in inserts])
+    for row, visit_id in zip(inserts, visit_ids or ()):
+        if visit_id is not None:
+            row["visit_id"] = visit_id
+    return attended
+
+
+def link_visits_columns(conn: Connection, patient_ids: Sequence[Any], measured_on: Sequence[dt.date]
+                        ) -> tuple[list[int | None] | None, dict[int, dict[str, Any]]]:
+    """:func:`link_visits` of new measurements given as columns: (``visit_id`` column, visit updates).
+
+    The ``visit_id`` column is None when no measurement falls into a visit window.
+    """
+    wanted = {p for p in patient_ids if p is not None}
+    if not wanted:
+        return None, {}
     visits: dict[int, list[Any]] = {}
     t, i = Visit.__table__, Infusion.__table__
-    ids = sorted(patient_ids)
+    ids = sorted(wanted)
     for start in range(0, len(ids), _CHUNK):
         for v in conn.execute(select(t).join(i, i.c.id == t.c.infusion_id)
                               .where(t.c.patient_id.in_(ids[start:start + _CHUNK]), i.c.derived.is_(False))):
             visits.setdefault(v.patient_id, []).append(v)
     attended: dict[int, dict[str, Any]] = {}
-    for row in inserts:
-        for v in visits.get(row["patient_id"], ()):
-            if v.window_start <= row["measured_on"] <= v.window_end:
-                row["visit_id"] = v.id
+    if not visits:  # no planned visits for these patients (e.g. analysis-table patients): nothing to link
+        return None, attended
+    visit_ids: list[int | None] = [None] * len(patient_ids)
+    linked = False
+    for position in compress(range(len(patient_ids)), map(visits.__contains__, patient_ids)):
+        day = measured_on[position]
+        for v in visits[patient_ids[position]]:
+            if v.window_start <= day <= v.window_end:
+                visit_ids[position] = v.id
+                linked = True
                 if v.actual_on is None and v.status == VisitStatus.PLANNED.value:
-                    day = attended.get(v.id, {}).get("actual_on")
-                    if day is None or row["measured_on"] < day:
-                        attended[v.id] = {"actual_on": row["measured_on"], "status": VisitStatus.DONE.value}
+                    first = attended.get(v.id, {}).get("actual_on")
+                    if first is None or day < first:
+                        attended[v.id] = {"actual_on": day, "status": VisitStatus.DONE.value}
                 break
-    return attended
+    return (visit_ids if linked else None), attended

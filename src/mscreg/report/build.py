@@ -83,17 +83,25 @@ def build_document(inputs: ReportInputs, *, with_figures: bool = True, executor:
     >>> [s.id for s in doc.sections][:3], doc.findings[0][:40]
     (['cohort', 'primary', 'subgroups'], 'In the 58 patients with HbA1c before and')
     """
-    figures = {}
+    figures: dict[str, Any] = {}
+    pending = None
     if with_figures:
-        from mscreg.report.figures import build_figures
+        from mscreg.report.figures import submit_figures
 
-        figures = build_figures(inputs, executor=executor)
+        pending = submit_figures(inputs, executor=executor)
+    # What needs no figure is done while a worker draws them.
     title, subtitle = _title(inputs)
+    main_findings = findings(inputs)
+    data = report_payload(inputs)
+    if executor is not None:
+        import jinja2  # noqa: F401  (imported while the worker draws; render_html needs it next)
+    if pending is not None:
+        figures = pending()
     return ReportDocument(
         title=title,
         subtitle=subtitle,
-        findings=findings(inputs),
+        findings=main_findings,
         sections=sections(inputs, figures),
-        data=report_payload(inputs),
+        data=data,
         generated_at=inputs.generated_at,
     )

@@ -10,6 +10,7 @@ its own id salt so that several figures can share one HTML page.
 from __future__ import annotations
 
 import io
+import os
 import re
 from collections.abc import Callable
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 from mscreg.report.format import ci, num
 from mscreg.report.model import Figure, ReportInputs
 
-__all__ = ["OKABE_ITO", "build_figures", "render_figure", "render_figures", "warm_up"]
+__all__ = ["OKABE_ITO", "FigureWorkers", "build_figures", "render_figure", "render_figures", "submit_figures", "warm_up"]
 
 #: Okabe & Ito (2008) colour-blind-safe palette.
 OKABE_ITO = {
@@ -44,6 +45,9 @@ _RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.titlesize": 10,
+    # A fixed title position: "auto" (None) measures every tick label to avoid top-axis
+    # labels these figures never have, a fifth of the drawing time for the same result.
+    "axes.titley": 1.0,
     "axes.labelsize": 9,
     "legend.fontsize": 8,
     "legend.frameon": False,
@@ -120,8 +124,15 @@ def _slopegraph(inputs: ReportInputs) -> tuple[Any, str, str]:
     g = inputs.run.estimates.group("all")
     boot, p = g.bootstrap, g.paired
     fig, (left, right) = _new_figure(nrows=1, ncols=2, figsize=(7.2, 3.6), gridspec_kw={"width_ratios": [2.2, 1]})
-    for before, after, group in zip(pts.before, pts.after, pts.group):
-        left.plot([0, 1], [before, after], color=colours.get(group, _OTHER), alpha=0.55, linewidth=0.9, marker="o", markersize=2.5)
+    # One collection of lines and one of end points rather than an artist per patient: the
+    # same picture, drawn and serialised in a fraction of the time.
+    from matplotlib.collections import LineCollection
+
+    patient_colours = [colours.get(group, _OTHER) for group in pts.group]
+    left.add_collection(LineCollection([[(0, b), (1, a)] for b, a in zip(pts.before, pts.after)], colors=patient_colours,
+                                       alpha=0.55, linewidths=0.9))
+    left.scatter([0] * len(pts.before) + [1] * len(pts.after), [*pts.before, *pts.after], s=2.5 ** 2,
+                 c=patient_colours + patient_colours, alpha=0.55, linewidths=1.0, edgecolors="face")
     left.plot([0, 1], [p.mean_before, p.mean_after], color=OKABE_ITO["black"], linewidth=2.4, marker="o", label="mean")
     left.set_xticks([0, 1], ["Before", "After"])
     left.set_xlim(-0.25, 1.25)
@@ -337,8 +348,8 @@ def render_figures(names: tuple[str, ...], inputs: ReportInputs) -> dict[str, Fi
 def warm_up() -> None:
     """Import matplotlib and the modules the inputs are made of, and draw one text figure.
 
-    Run in a worker process while the parent computes (see :mod:`mscreg.cli.report_cmd`),
-    so that figures can be drawn as soon as the results exist.
+    Run in a worker process while the parent computes (see :class:`FigureWorkers`), so that
+    figures can be drawn as soon as the results exist.
 
     Examples
     --------
@@ -354,10 +365,156 @@ def warm_up() -> None:
     _to_svg(fig, "warm-up", "warm-up")
 
 
+#: How the figures are shared between two workers: about the same drawing time each.
+_SHARES = (("slopegraph", "rtm-heatmap", "dose"), ("waterfall", "rtm-baseline", "durability", "power"))
+
+
+def _serve(connection: Any) -> None:
+    """In a worker: receive ``(names, inputs)``, send back ``("ok", figures)`` or ``("error", traceback)``."""
+    try:
+        names, inputs = connection.recv()
+    except (EOFError, OSError):  # the parent finished (or failed) without figures
+        return
+    try:
+        reply: tuple[str, Any] = ("ok", render_figures(names, inputs))
+    except BaseException:  # noqa: BLE001  (reported to the parent, which raises)
+        import traceback
+
+        reply = ("error", traceback.format_exc())
+    connection.send(reply)
+
+
+class FigureWorkers:
+    """Two forked processes that warm matplotlib while the parent computes, then draw the figures.
+
+    The first worker is forked at once; it imports matplotlib and draws a warm-up figure
+    (:func:`warm_up`), then forks the second from its own warmed state, so two processes are
+    ready for the price of one warm-up. :meth:`render_figures` sends both the inputs and a
+    share of the figure names (:data:`_SHARES`) and returns the figures as
+    :func:`render_figures` would in this process: same names, same SVG text.
+
+    The workers never return into the caller's code (they leave with ``os._exit``) and exit
+    on their own once the parent closes its ends of the pipes. The cyclic garbage collector
+    is off in them (they live for a second and hold one copy of the parent's heap, which a
+    full collection would walk several times); ``resume_gc`` re-enables it in this process at
+    :meth:`shutdown` (for a caller that paused it), after moving every object alive then to
+    the collector's permanent generation (:func:`gc.freeze`) if ``freeze_gc``: for a process
+    about to exit, whose final collection would otherwise walk the whole heap (about 0.2 s
+    with numpy, scipy, pandas, statsmodels and matplotlib loaded). Linux/macOS only (``os.fork``).
+    """
+
+    def __init__(self, *, resume_gc: bool = False, freeze_gc: bool = False) -> None:
+        import gc
+        from multiprocessing.connection import Pipe
+
+        self._resume_gc = resume_gc
+        self._freeze_gc = freeze_gc
+        pipes = [Pipe() for _ in _SHARES]
+        self._connections = [ours for ours, _ in pipes]
+        pid = os.fork()
+        if pid == 0:  # the first worker
+            try:
+                gc.disable()
+                for ours, _ in pipes:
+                    ours.close()
+                warm_up()
+                children = []
+                for k in range(1, len(pipes)):
+                    child = os.fork()
+                    if child == 0:  # a second worker, forked warm
+                        for j, (_, theirs) in enumerate(pipes):
+                            if j != k:
+                                theirs.close()
+                        _serve(pipes[k][1])
+                        os._exit(0)
+                    children.append(child)
+                    pipes[k][1].close()
+                _serve(pipes[0][1])
+                for child in children:
+                    os.waitpid(child, 0)
+            finally:
+                os._exit(0)
+        self._pid: int | None = pid
+        for _, theirs in pipes:
+            theirs.close()
+
+    def submit(self, names: tuple[str, ...], inputs: ReportInputs) -> Callable[[], dict[str, Figure]]:
+        """Send the work; the returned function waits for the figures (as :func:`render_figures` gives them)."""
+        shares = [tuple(n for n in share if n in names) for share in _SHARES]
+        shares[0] += tuple(n for n in names if not any(n in share for share in _SHARES))
+        connections = list(self._connections)
+        for connection, share in zip(connections, shares):
+            connection.send((share, inputs))
+
+        def result() -> dict[str, Figure]:
+            rendered: dict[str, Figure] = {}
+            for connection, share in zip(connections, shares):
+                try:
+                    status, value = connection.recv()
+                except (EOFError, OSError):  # the worker died (killed, out of memory): draw its share here
+                    status, value = "ok", render_figures(share, inputs)
+                if status != "ok":
+                    raise RuntimeError(f"a figure worker failed:\n{value}")
+                rendered.update(value)
+            return rendered
+
+        return result
+
+    def render_figures(self, names: tuple[str, ...], inputs: ReportInputs) -> dict[str, Figure]:
+        """The figures among ``names`` that the inputs allow, drawn by the workers."""
+        return self.submit(names, inputs)()
+
+    def shutdown(self, cancel_futures: bool = True) -> None:
+        """Close the pipes (idle workers then exit), reap the first worker, restore the collector.
+
+        ``cancel_futures`` is accepted for the ``concurrent.futures`` interface; work is never queued.
+        """
+        import gc
+        import signal
+
+        for connection in self._connections:
+            connection.close()
+        self._connections = []
+        if self._pid is not None:
+            done, _ = os.waitpid(self._pid, os.WNOHANG)
+            if not done:  # still warming up: its work is not needed any more
+                os.kill(self._pid, signal.SIGKILL)
+                os.waitpid(self._pid, 0)
+            self._pid = None
+        if self._freeze_gc:
+            gc.freeze()
+        if self._resume_gc:
+            gc.enable()
+
+
+def submit_figures(inputs: ReportInputs, *, executor: Any = None) -> Callable[[], dict[str, Figure]]:
+    """Start drawing every figure the inputs allow; the returned function gives them by id.
+
+    With :class:`FigureWorkers` the drawing happens in the workers meanwhile, so the caller
+    can do other work before it asks for the figures; otherwise the figures are drawn here
+    (or by the ``concurrent.futures`` executor) when asked for.
+    """
+    names = tuple(_FIGURES)
+    if isinstance(executor, FigureWorkers):
+        pending = executor.submit(names, inputs)
+    elif executor is not None:
+        future = executor.submit(render_figures, names, inputs)
+        pending = future.result
+    else:
+        def pending() -> dict[str, Figure]:
+            return render_figures(names, inputs)
+
+    def result() -> dict[str, Figure]:
+        rendered = pending()
+        return {name: rendered[name] for name in names if name in rendered}
+
+    return result
+
+
 def build_figures(inputs: ReportInputs, *, executor: Any = None) -> dict[str, Figure]:
     """Every figure the inputs allow, by id (a figure whose data are absent is left out).
 
-    ``executor`` (a ``concurrent.futures`` executor, e.g. a warmed worker process) draws
+    ``executor`` (:class:`FigureWorkers`, or any ``concurrent.futures`` executor) draws
     them elsewhere; the result is the same.
 
     Examples
@@ -372,6 +529,4 @@ def build_figures(inputs: ReportInputs, *, executor: Any = None) -> dict[str, Fi
     >>> figures["waterfall"].svg.startswith('<svg role="img"')
     True
     """
-    names = tuple(_FIGURES)
-    rendered = render_figures(names, inputs) if executor is None else executor.submit(render_figures, names, inputs).result()
-    return {name: rendered[name] for name in names if name in rendered}
+    return submit_figures(inputs, executor=executor)()

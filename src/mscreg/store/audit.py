@@ -23,7 +23,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from itertools import count
+from itertools import count, repeat
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the C encoder of ensure_ascii=False
 from typing import Any
 
@@ -89,28 +89,59 @@ def insert_changes_json(columns: Mapping[str, Sequence[Any]], n: int) -> list[st
     >>> insert_changes_json({"value": [7.1, None], "loinc": ["4548-4", "1558-6"]}, 2)
     ['{"loinc":[null,"4548-4"],"value":[null,7.1]}', '{"loinc":[null,"1558-6"]}']
     """
-    parts = [frags for name in sorted(columns)
-             if (frags := _insert_fragments(f",{encode_basestring(name)}:[null,", columns[name])) is not None]
+    parts: list[list[str]] = []
+    braced = False  # the first column's fragments open the object (no record lacks that column)
+    pending = ""  # fragments of columns with one value in every record, joined to the next column's prefix
+    for name in sorted(columns):
+        values = columns[name]
+        kinds = set(map(type, values))
+        has_none = _NONE in kinds
+        kinds.discard(_NONE)
+        if not kinds:
+            continue
+        first = not parts and not pending
+        if first:
+            braced = not has_none
+        if has_none and pending:  # a record without this column must still get the pending fragments
+            parts.append([pending] * n)
+            pending = ""
+        prefix = f"{pending}{'{' if braced and first else ','}{encode_basestring(name)}:[null,"
+        if not has_none and kinds in _CACHEABLE and len(distinct := set(values)) == 1:
+            pending = f"{prefix}{_ENCODER.encode(next(iter(distinct)))}]"
+            continue
+        parts.append(_insert_fragments(prefix, values, kinds))
+        pending = ""
     if not parts:
-        return ["{}"] * n
+        if not pending:
+            return ["{}"] * n
+        return [f"{pending}}}" if braced else f"{{{pending[1:]}}}"] * n
+    if braced:
+        return list(map("".join, zip(*parts, repeat(f"{pending}}}"))))
+    if pending:
+        parts.append([pending] * n)
     return ["{" + joined[1:] + "}" for joined in map("".join, zip(*parts))]
 
 
+_NONE = type(None)
 _CACHEABLE = ({str}, {int}, {bool}, {dt.date})  # equal values of one of these types encode identically
 
 
-def _insert_fragments(prefix: str, values: Sequence[Any]) -> list[str] | None:
-    """``',"name":[null,<json>]'`` per value ('' for None); None when every value is None."""
-    kinds = set(map(type, values)) - {type(None)}
-    if not kinds:
-        return None
+def _insert_fragments(prefix: str, values: Sequence[Any], kinds: set[type]) -> list[str]:
+    """``prefix + '<json>]'`` per value ('' for None); ``kinds``: the types of the values but None."""
+    if kinds == {float}:
+        distinct = set(values)
+        distinct.discard(None)  # type: ignore[arg-type]
+        # equal floats are written alike except 0.0 and -0.0 (equal, written differently): those uncached
+        if 0.0 in distinct:
+            return ["" if v is None else f"{prefix}{float.__repr__(v) if math.isfinite(v) else _ENCODER.encode(v)}]"
+                    for v in values]
+        encoded = {v: f"{prefix}{float.__repr__(v) if math.isfinite(v) else _ENCODER.encode(v)}]" for v in distinct}
+        encoded[None] = ""  # type: ignore[index]
+        return list(map(encoded.__getitem__, values))
     if kinds in _CACHEABLE:
         encoded = {v: f"{prefix}{_ENCODER.encode(v)}]" for v in set(values) if v is not None}
         encoded[None] = ""
         return list(map(encoded.__getitem__, values))
-    if kinds == {float}:  # not cached: 0.0 == -0.0 but they are written differently
-        return ["" if v is None else f"{prefix}{float.__repr__(v) if math.isfinite(v) else _ENCODER.encode(v)}]"
-                for v in values]
     return ["" if v is None else f"{prefix}{_ENCODER.encode(v)}]" for v in values]
 
 

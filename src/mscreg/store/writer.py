@@ -10,14 +10,15 @@ all. There is no other way through mscreg to change study data.
 from __future__ import annotations
 
 import datetime as dt
+import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from itertools import repeat
-from operator import itemgetter
 from contextlib import contextmanager
+from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, insert, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from mscreg.errors import InputError
 from mscreg.store.audit import GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json, verify
@@ -106,8 +107,10 @@ class Writer:
         return start
 
     def _audit_rows(self, action: str, table: str, record_ids: Sequence[int], changes: Sequence[str]
-                    ) -> list[tuple[Any, ...]]:
-        """Audit rows (in ``audit_log`` column order) for changes of ``record_ids``, chained to the trail."""
+                    ) -> Iterable[tuple[Any, ...]]:
+        """Audit rows (in ``audit_log`` column order) for changes of ``record_ids``, chained to the trail.
+
+        Produced lazily (an iterator): a bulk insert hands them straight to ``executemany``."""
         table = str(table)  # a plain str: the driver binds an SQLAlchemy quoted_name much more slowly
         now = utc_now()
         first = self._audit_id + 1
@@ -115,11 +118,11 @@ class Writer:
                               table_name=table, record_ids=record_ids, changes=changes, reason=self.reason)
         if not hashes:
             return []
-        prevs = [self._audit_hash, *hashes[:-1]]
+        prevs = chain((self._audit_hash,), hashes)  # zip stops at the ids, before the last hash
         self._audit_id, self._audit_hash = first + len(hashes) - 1, hashes[-1]
         self.counts[action] += len(hashes)
-        return list(zip(range(first, first + len(hashes)), repeat(now), repeat(self.user), repeat(action),
-                        repeat(table), record_ids, changes, repeat(self.reason), prevs, hashes))
+        return zip(range(first, first + len(hashes)), repeat(now), repeat(self.user), repeat(action),
+                   repeat(table), record_ids, changes, repeat(self.reason), prevs, hashes)
 
     def _check_columns(self, table: Table, names: Iterable[str]) -> None:
         unknown = set(names) - {c.name for c in table.columns if c.name != "id"}
@@ -142,23 +145,53 @@ class Writer:
     def insert_many(self, table: str | type[Base], rows: Sequence[Mapping[str, Any]]) -> list[int]:
         """Insert records in one batch (one audit row each); return their ids in order.
 
-        The batch is handled column by column: one ``executemany`` for the records, the audit
-        rows' ``changes`` built per column (:func:`~mscreg.store.audit.insert_changes_json`) and
-        their hashes in one loop (:func:`~mscreg.store.audit.chain_hashes`), one ``executemany``
-        for the audit rows.
+        The batch is handled column by column (see :meth:`insert_columns`).
         """
         target = _table(table)
         if not rows:
             return []
         self._check_columns(target, set().union(*rows))
         columns = [c.name for c in target.columns if c.name != "id"]
-        values = {name: _column(rows, name) for name in columns}
-        start = self._allocate(target, len(rows))
-        ids = range(start, start + len(rows))
-        changes = insert_changes_json(values, len(rows))
-        self._bulk_insert(target, ["id", *columns], [ids, *values.values()])
+        return list(self._insert_columns(target, {name: _column(rows, name) for name in columns}, len(rows)))
+
+    def insert_columns(self, table: str | type[Base], columns: Mapping[str, Sequence[Any]]) -> range:
+        """Insert records given column by column (``columns[name][i]`` is record ``i``'s value; a column
+        left out, or a None in it, is not set); return their ids in order.
+
+        Exactly what :meth:`insert_many` of the same records does — same rows, same audit rows, one
+        each — without building a mapping per record (bulk importers).
+
+        Examples
+        --------
+        >>> reg = Registry.create("sqlite://")
+        >>> with reg.write(user="ana", reason="enrolment") as w:
+        ...     list(w.insert_columns("patient", {"study_id": ["P1", "P2"], "birth_year": [1960, None]}))
+        [1, 2]
+        """
+        target = _table(table)
+        self._check_columns(target, columns)
+        lengths = {len(values) for values in columns.values()}
+        if len(lengths) > 1:
+            raise InputError(f"table {target.name!r}: the columns given have different lengths {sorted(lengths)}")
+        n = lengths.pop() if lengths else 0
+        if not n:
+            return range(0)
+        names = [c.name for c in target.columns if c.name != "id"]
+        return self._insert_columns(target, {name: columns[name] if name in columns else [None] * n for name in names}, n)
+
+    def _insert_columns(self, target: Table, values: dict[str, Sequence[Any]], n: int) -> range:
+        """Insert ``n`` records (``values``: every column but ``id``, in table order) and their audit rows.
+
+        One ``executemany`` for the records, the audit rows' ``changes`` built per column
+        (:func:`~mscreg.store.audit.insert_changes_json`), their hashes in one loop
+        (:func:`~mscreg.store.audit.chain_hashes`), one ``executemany`` for the audit rows.
+        """
+        start = self._allocate(target, n)
+        ids = range(start, start + n)
+        changes = insert_changes_json(values, n)
+        self._bulk_insert(target, ["id", *values], [ids, *values.values()])
         self._insert_audit(self._audit_rows("insert", target.name, ids, changes))
-        return list(ids)
+        return ids
 
     def _bulk_insert(self, table: Table, columns: list[str], values: list[Sequence[Any]]) -> None:
         """Insert rows given column by column; on SQLite straight through the driver (dates as ISO
@@ -166,19 +199,26 @@ class Writer:
         if self.conn.dialect.name == "sqlite":
             values = [_sqlite_column(column) if isinstance(table.c[name].type, (Date, Boolean)) else column
                       for name, column in zip(columns, values)]
-        self._insert_tuples(table, columns, list(zip(*values)))
+        self._insert_tuples(table, columns, zip(*values))
 
-    def _insert_tuples(self, table: Table, columns: list[str], records: list[tuple[Any, ...]]) -> None:
+    def _insert_tuples(self, table: Table, columns: list[str], records: Iterable[tuple[Any, ...]]) -> None:
+        """Insert ``records`` (tuples in ``columns`` order). On SQLite the tuples go to the driver's
+        ``executemany`` as they are made (never a list of them all); its errors are raised as
+        SQLAlchemy raises them, so callers see the same exceptions either way."""
         if self.conn.dialect.name != "sqlite":
             self._execute(insert(table), [dict(zip(columns, r)) for r in records])
             return
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
+        dbapi = self.conn.connection.dbapi_connection
         try:
-            self.conn.exec_driver_sql(sql, records)
+            try:
+                dbapi.executemany(sql, records)  # type: ignore[union-attr]
+            except sqlite3.Error as error:
+                raise DBAPIError.instance(sql, None, error, sqlite3.Error) from error
         except IntegrityError as error:
             raise InputError(f"the database refused the change ({error.orig}); nothing was written") from None
 
-    def _insert_audit(self, rows: list[tuple[Any, ...]]) -> None:
+    def _insert_audit(self, rows: Iterable[tuple[Any, ...]]) -> None:
         if rows:
             self._insert_tuples(_AUDIT, [c.name for c in _AUDIT.columns], rows)
 
