@@ -8,6 +8,7 @@ The command is a thin front end over :func:`mscreg.design.power.solve_design` (a
 
 from __future__ import annotations
 
+import inspect
 import json
 import math
 from typing import Annotated, Any
@@ -179,6 +180,10 @@ def design_report(
     return plain({"inputs": inputs, "solved_for": result.solved_for, "methods": methods, "simulation": simulation})
 
 
+#: ``design_report``'s options other than ``effect``, which ``design`` forwards by name.
+_REPORT_OPTIONS = tuple(name for name in inspect.signature(design_report).parameters if name != "effect")
+
+
 def _cohort_inputs(
     source: Any, placebo_change: str | None, entry_threshold: float,
     sigma: float, rho_grid: str | None, mu_grid: str | None,
@@ -344,24 +349,8 @@ def design(
             cohort = _cohort_inputs(source, placebo_change, entry_threshold, sigma, rho_grid, mu_grid)
             sd = cohort.sd if sd is None else sd
             rho = cohort.rho if rho is None else rho
-        common = dict(
-            sd=sd,
-            rho=rho,
-            alpha=alpha,
-            power=power,
-            n=n,
-            allocation=allocation,
-            dropout=dropout,
-            alternative=alternative,
-            arms=arms,
-            correction=correction,
-            simulate=simulate,
-            n_sims=n_sims,
-            seed=seed,
-            mu=mu,
-            entry_min=entry_min,
-            entry_max=entry_max,
-        )
+        # every design_report option but the effect, under the same name as this command's parameter
+        common = {key: value for key, value in locals().items() if key in _REPORT_OPTIONS}
         if effect is None and n is None:
             report = cohort_design_report(cohort, **common)
         else:
