@@ -98,6 +98,8 @@ def _audited_floor(source: Path, target: Path, patients: int) -> float:
     reference.close()
     with sqlite3.connect(source) as conn:
         measurements = conn.execute("SELECT * FROM measurement ORDER BY id").fetchall()
+        changesets = conn.execute("SELECT * FROM audit_changeset WHERE id IN (SELECT changeset_id FROM audit_log "
+                                  "WHERE table_name = 'measurement') ORDER BY id").fetchall()
         audit = conn.execute("SELECT * FROM audit_log WHERE table_name = 'measurement' ORDER BY id").fetchall()
     conn = sqlite3.connect(target, isolation_level=None)
     conn.execute("PRAGMA journal_mode = WAL")
@@ -105,7 +107,7 @@ def _audited_floor(source: Path, target: Path, patients: int) -> float:
     conn.execute(f"PRAGMA cache_size = -{64 * 1024}")
     t0 = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    for table, rows in (("measurement", measurements), ("audit_log", audit)):
+    for table, rows in (("audit_changeset", changesets), ("measurement", measurements), ("audit_log", audit)):
         conn.executemany(f"INSERT INTO {table} VALUES ({', '.join('?' * len(rows[0]))})", rows)
     conn.execute("COMMIT")
     seconds = time.perf_counter() - t0

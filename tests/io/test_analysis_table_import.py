@@ -15,6 +15,7 @@ from mscreg.errors import ConventionError, DataValidationError, InsufficientData
 from mscreg.io import import_analysis_table
 from mscreg.stats.paper import paper_analyses
 from mscreg.store import Registry
+from mscreg.store.audit import trail
 from mscreg.store.models import AuditEntry, Measurement
 from tests.store.helpers import snapshot
 
@@ -59,7 +60,7 @@ def test_a_corrected_cell_is_one_audited_update(registry, tmp_path):
     report = import_analysis_table(registry, load_analysis_table(path), user="ben", reason="lab report re-checked")
     assert report.updated["measurement"] == 1
     with registry.engine.connect() as conn:
-        last = conn.execute(select(AuditEntry).order_by(AuditEntry.id.desc())).first()
+        last = conn.execute(trail().order_by(None).order_by(AuditEntry.id.desc())).first()
     assert (last.user_name, last.reason, last.action) == ("ben", "lab report re-checked", "update")
     assert json.loads(last.changes) == {"value": [7.2, 7.0], "value_entered": ["7.2", "7"]}
 

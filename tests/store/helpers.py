@@ -8,7 +8,8 @@ from sqlalchemy import create_engine, text
 
 from mscreg.store.engine import resolve_url
 
-TABLES = ("site", "patient", "eligibility_assessment", "lot", "infusion", "visit", "measurement", "adverse_event", "audit_log")
+TABLES = ("site", "patient", "eligibility_assessment", "lot", "infusion", "visit", "measurement", "adverse_event", "audit_changeset",
+          "audit_log")
 
 
 def raw(url: str, *statements: str) -> None:
@@ -24,10 +25,11 @@ def raw(url: str, *statements: str) -> None:
 
 def drop_audit_triggers(url: str) -> None:
     """Remove the append-only triggers, as an attacker with database access could."""
-    if url.startswith("sqlite"):
-        raw(url, "DROP TRIGGER audit_log_no_update", "DROP TRIGGER audit_log_no_delete")
-    else:
-        raw(url, "DROP TRIGGER audit_log_no_change ON audit_log")
+    for table in ("audit_log", "audit_changeset"):
+        if url.startswith("sqlite"):
+            raw(url, f"DROP TRIGGER {table}_no_update", f"DROP TRIGGER {table}_no_delete")
+        else:
+            raw(url, f"DROP TRIGGER {table}_no_change ON {table}")
 
 
 def snapshot(url: str) -> dict[str, Any]:

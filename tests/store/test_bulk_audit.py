@@ -13,7 +13,7 @@ from sqlalchemy import select
 
 from mscreg.errors import InputError
 from mscreg.store import Registry
-from mscreg.store.audit import GENESIS_HASH, chain_hashes, changes_json, entry_hash, insert_changes_json
+from mscreg.store.audit import GENESIS_HASH, chain_hashes, changes_json, entry_hash, insert_changes_json, trail
 from mscreg.store.models import AuditEntry, Measurement, Patient
 
 scalar = st.one_of(st.none(), st.booleans(), st.integers(-10**20, 10**20), st.floats(allow_nan=False, allow_infinity=False),
@@ -65,7 +65,7 @@ def test_insert_many_stores_and_audits_every_record_like_insert(registry):
         assert w.insert_many(Measurement, rows) == [1, 2, 3]
     with registry.engine.connect() as conn:
         stored = conn.execute(select(Measurement).order_by(Measurement.id)).all()
-        audit = conn.execute(select(AuditEntry).where(AuditEntry.table_name == "measurement").order_by(AuditEntry.id)).all()
+        audit = conn.execute(trail().where(AuditEntry.table_name == "measurement")).all()
     assert [(m.measured_on, m.derived, m.flags) for m in stored] == [
         (dt.date(2024, 1, 10), True, None), (dt.date(2024, 1, 11), False, "soft_limit"), (dt.date(2024, 1, 12), True, None)]
     assert [a.record_id for a in audit] == [1, 2, 3] and [a.id for a in audit] == [2, 3, 4]
@@ -73,7 +73,10 @@ def test_insert_many_stores_and_audits_every_record_like_insert(registry):
                                             "measured_on": [None, "2024-01-11"], "patient_id": [None, 1], "unit": [None, "%"],
                                             "unit_entered": [None, "%"], "value": [None, 7.1], "value_entered": [None, "7.1"]}
     assert audit[0].changes == changes_json({k: (None, v) for k, v in rows[0].items() if v is not None})
-    assert audit[0].prev_hash != GENESIS_HASH and audit[1].prev_hash == audit[0].hash
+    assert audit[1].hash == entry_hash(prev_hash=audit[0].hash, id=3, recorded_at=audit[1].recorded_at, user_name="ana",
+                                       action="insert", table_name="measurement", record_id=2, changes=audit[1].changes,
+                                       reason="enrolment")
+    assert {a.changeset_id for a in audit} == {1}  # one transaction, one changeset
     assert registry.verify().ok
 
 

@@ -16,7 +16,8 @@ from mscreg.cli.app import app
 from mscreg.domain.records import PatientRecord
 from mscreg.errors import InputError
 from mscreg.store import Registry
-from mscreg.store.models import AuditEntry, Base, Patient
+from mscreg.store.audit import GENESIS_HASH, entry_hash, trail
+from mscreg.store.models import Base, Patient
 from mscreg.store.services import enrol_patient
 from tests.store.helpers import drop_audit_triggers, raw, snapshot
 
@@ -53,12 +54,18 @@ def test_every_change_is_audited_with_who_when_what_old_new_why(registry):
         assert w.update(Patient, 1, {"sex": "M"})
         w.delete(Patient, 1)
     with registry.engine.connect() as conn:
-        rows = conn.execute(select(AuditEntry).order_by(AuditEntry.id)).all()
+        rows = conn.execute(trail()).all()
     assert [r.action for r in rows] == ["insert", "update", "delete"]
     update = rows[1]
     assert (update.user_name, update.reason, update.table_name, update.record_id) == ("ben", "source document check", "patient", 1)
     assert json.loads(update.changes) == {"sex": ["F", "M"]}
-    assert update.recorded_at.endswith("Z") and update.prev_hash == rows[0].hash
+    assert update.recorded_at.endswith("Z") and rows[2].recorded_at == update.recorded_at != rows[0].recorded_at
+    assert [r.changeset_id for r in rows] == [1, 2, 2]  # one changeset per transaction
+    prev = GENESIS_HASH
+    for row in rows:  # each hash chains the previous one with the row and its changeset
+        assert row.hash == (prev := entry_hash(prev_hash=prev, id=row.id, recorded_at=row.recorded_at,
+                                               user_name=row.user_name, action=row.action, table_name=row.table_name,
+                                               record_id=row.record_id, changes=row.changes, reason=row.reason))
     assert json.loads(rows[2].changes)["study_id"] == ["P1", None]
     assert registry.verify().ok
 
@@ -82,12 +89,14 @@ def test_writer_needs_user_and_reason(registry):
         pass
 
 
-def test_audit_log_is_append_only(registry, db_url):
+@pytest.mark.parametrize("table, column", [("audit_log", "changes"), ("audit_changeset", "reason")])
+def test_audit_trail_is_append_only(registry, db_url, table, column):
     _enrol(registry, "P1")
     with pytest.raises(DBAPIError, match="append-only"):
-        raw(db_url, "UPDATE audit_log SET reason = 'nothing to see' WHERE id = 1")
+        raw(db_url, f"UPDATE {table} SET {column} = 'nothing to see' WHERE id = 1")
     with pytest.raises(DBAPIError, match="append-only"):
-        raw(db_url, "DELETE FROM audit_log WHERE id = 1")
+        raw(db_url, f"DELETE FROM {table} WHERE id = 1")
+    assert registry.verify().ok
 
 
 def _verify_cli(db_url):
@@ -98,10 +107,34 @@ def test_verify_detects_an_edited_audit_row(registry, db_url):
     _enrol(registry, "P1", "P2", "P3")
     assert _verify_cli(db_url).exit_code == 0
     drop_audit_triggers(db_url)
-    raw(db_url, "UPDATE audit_log SET user_name = 'mallory' WHERE id = 2")
+    raw(db_url, """UPDATE audit_log SET changes = '{"study_id":[null,"X2"]}' WHERE id = 2""",
+        "UPDATE patient SET study_id = 'X2' WHERE id = 2")  # data and trail edited to agree
     result = _verify_cli(db_url)
     assert result.exit_code == 1
     assert "audit_log id 2" in result.output and "edited" in result.output
+    assert "audit_log id 3" not in result.output  # the next row still chains to the stored hash
+
+
+def test_verify_detects_an_edited_changeset(registry, db_url):
+    _enrol(registry, "P1")
+    _enrol(registry, "P2", "P3")
+    drop_audit_triggers(db_url)
+    raw(db_url, "UPDATE audit_changeset SET user_name = 'mallory' WHERE id = 2")
+    result = _verify_cli(db_url)
+    assert result.exit_code == 1
+    assert "audit_log id 1" not in result.output
+    assert all(f"audit_log id {i}: content does not match its hash" in result.output for i in (2, 3))
+    assert "changeset 2 was edited" in result.output
+
+
+def test_verify_detects_a_deleted_changeset(registry, db_url):
+    _enrol(registry, "P1")
+    drop_audit_triggers(db_url)
+    raw(db_url, "PRAGMA foreign_keys = OFF" if db_url.startswith("sqlite") else "SET session_replication_role = replica",
+        "DELETE FROM audit_changeset WHERE id = 1")
+    result = _verify_cli(db_url)
+    assert result.exit_code == 1
+    assert "audit_log id 1: its changeset 1 is missing" in result.output
 
 
 def test_verify_detects_a_deleted_audit_row(registry, db_url):

@@ -1,17 +1,20 @@
 """The audit trail: canonical change records, the hash chain and its verification.
 
-Each row of ``audit_log`` records one create/update/delete of one study record (21 CFR
-11.10(e)): who (``user_name``), when (``recorded_at``, UTC, ISO 8601), what (``table_name``,
-``record_id`` and ``changes`` = ``{field: [old, new]}`` as canonical JSON), and why
-(``reason``). Rows are append-only (database triggers refuse UPDATE and DELETE) and chained:
+Each write transaction that changes study data gets one ``audit_changeset`` row: who
+(``user_name``), when (``recorded_at``, UTC, ISO 8601) and why (``reason``). Each
+create/update/delete of one study record gets one ``audit_log`` row in that changeset
+(21 CFR 11.10(e)): what (``table_name``, ``record_id``, ``action`` and ``changes`` =
+``{field: [old, new]}`` as canonical JSON). Both tables are append-only (database triggers
+refuse UPDATE and DELETE) and the ``audit_log`` rows are chained:
 
     hash = SHA-256(prev_hash ␟ id ␟ recorded_at ␟ user_name ␟ action ␟ table_name ␟ record_id ␟ changes ␟ reason)
 
-with ``prev_hash`` the previous row's ``hash`` (64 zeros for the first row). :func:`verify`
-recomputes the chain (an edited row breaks its own hash; a deleted row breaks the
-``prev_hash`` link or leaves a gap in the ids) and replays the trail to the latest value
-of every field of every record, then compares that with the study tables (a data row
-edited, inserted or deleted behind mscreg's back no longer matches).
+with ``prev_hash`` the previous row's ``hash`` (64 zeros for the first row) and
+``recorded_at``, ``user_name``, ``reason`` those of the row's changeset. :func:`verify`
+recomputes the chain (an edited row or changeset breaks the hash; a deleted row leaves a
+gap in the ids and breaks the link) and replays the trail to the latest value of every
+field of every record, then compares that with the study tables (a data row edited,
+inserted or deleted behind mscreg's back no longer matches).
 """
 
 from __future__ import annotations
@@ -27,12 +30,12 @@ from itertools import count, repeat
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the C encoder of ensure_ascii=False
 from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, Select, select
 
-from mscreg.store.models import STUDY_TABLES, AuditEntry
+from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry
 
 __all__ = ["GENESIS_HASH", "VerifyProblem", "VerifyReport", "canonical", "chain_hashes", "changes_json", "entry_hash",
-           "insert_changes_json", "verify"]
+           "insert_changes_json", "trail", "verify"]
 
 #: ``prev_hash`` of the first audit row.
 GENESIS_HASH = "0" * 64
@@ -191,6 +194,28 @@ def chain_hashes(prev_hash: str, first_id: int, *, recorded_at: str, user_name: 
     return hashes
 
 
+def trail() -> Select[Any]:
+    """The audit trail in order: every ``audit_log`` column with its changeset's who/when/why.
+
+    ``recorded_at``, ``user_name`` and ``reason`` are None for a row whose changeset is missing.
+
+    Examples
+    --------
+    >>> from mscreg.store import Registry
+    >>> reg = Registry.create("sqlite://")
+    >>> with reg.write(user="ana", reason="enrolment") as w:
+    ...     _ = w.insert("patient", {"study_id": "P1"})
+    >>> with reg.engine.connect() as conn:
+    ...     row = conn.execute(trail()).one()
+    >>> row.user_name, row.reason, row.action, row.table_name, row.record_id, row.changes
+    ('ana', 'enrolment', 'insert', 'patient', 1, '{"study_id":[null,"P1"]}')
+    """
+    entries, changesets = AuditEntry.__table__, AuditChangeset.__table__
+    return (select(entries, changesets.c.recorded_at, changesets.c.user_name, changesets.c.reason)
+            .join_from(entries, changesets, entries.c.changeset_id == changesets.c.id, isouter=True)
+            .order_by(entries.c.id))
+
+
 @dataclass(frozen=True, kw_only=True)
 class VerifyProblem:
     """One finding of :func:`verify`: which audit row or data record, and what is wrong."""
@@ -243,23 +268,23 @@ def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 100
     previous_hash = GENESIS_HASH
     previous_id = 0
     count = 0
-    t = AuditEntry.__table__
-    result = conn.execution_options(yield_per=20_000).execute(select(t).order_by(t.c.id))
-    for row in result:
+    for row in conn.execution_options(yield_per=20_000).execute(trail()):
         count += 1
-        if row.id != previous_id + 1:
+        gap = row.id != previous_id + 1
+        if gap:
             missing = f"ids {previous_id + 1}–{row.id - 1}" if row.id - previous_id > 2 else f"id {previous_id + 1}"
             problems.append(VerifyProblem(kind="audit-chain", table="audit_log", record_id=row.id,
                                           message=f"audit rows missing before this row ({missing} deleted)"))
-        if row.prev_hash != previous_hash:
+        if row.recorded_at is None:
             problems.append(VerifyProblem(kind="audit-chain", table="audit_log", record_id=row.id,
-                                          message="prev_hash does not match the previous row's hash (a row was deleted or edited)"))
-        expected = entry_hash(prev_hash=row.prev_hash, id=row.id, recorded_at=row.recorded_at, user_name=row.user_name,
-                              action=row.action, table_name=row.table_name, record_id=row.record_id,
-                              changes=row.changes, reason=row.reason)
-        if expected != row.hash:
-            problems.append(VerifyProblem(kind="audit-chain", table="audit_log", record_id=row.id,
-                                          message="content does not match its hash (the audit row was edited)"))
+                                          message=f"its changeset {row.changeset_id} is missing (deleted)"))
+        elif not gap and row.hash != entry_hash(
+                prev_hash=previous_hash, id=row.id, recorded_at=row.recorded_at, user_name=row.user_name,
+                action=row.action, table_name=row.table_name, record_id=row.record_id, changes=row.changes,
+                reason=row.reason):
+            problems.append(VerifyProblem(
+                kind="audit-chain", table="audit_log", record_id=row.id,
+                message=f"content does not match its hash (the audit row or its changeset {row.changeset_id} was edited)"))
         previous_hash, previous_id = row.hash, row.id
         if check_data:
             _replay(state, row, problems)

@@ -1,7 +1,8 @@
 """The registry's tables (SQLAlchemy 2 declarative models).
 
 Read with ``select()`` on these models; write only through
-:class:`mscreg.store.writer.Writer`, which records every change in :class:`AuditEntry`.
+:class:`mscreg.store.writer.Writer`, which records every change in :class:`AuditEntry` (grouped per
+transaction in :class:`AuditChangeset`).
 
 Primary keys are plain integers that the writer allocates inside its serialised write
 transaction (no sequences), so that an audit row can name its record before the insert
@@ -18,6 +19,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "STUDY_TABLES",
     "AdverseEvent",
+    "AuditChangeset",
     "AuditEntry",
     "Base",
     "EligibilityAssessment",
@@ -178,24 +180,36 @@ class AdverseEvent(Base):
     outcome: Mapped[str] = mapped_column(String(30))
 
 
-class AuditEntry(Base):
-    """One change of one record: who, when (UTC), what, old/new values per field, why.
+class AuditChangeset(Base):
+    """One audited write transaction: who (``user_name``), when (``recorded_at``, UTC) and why.
 
-    ``changes`` is canonical JSON ``{field: [old, new], ...}``; ``hash`` is the SHA-256 of
-    ``prev_hash`` and this row's content (see :mod:`mscreg.store.audit`).
+    Every :class:`AuditEntry` of the transaction points here; the hash of each entry covers
+    these three fields, so editing a changeset breaks the chain of all its entries.
+    """
+
+    __tablename__ = "audit_changeset"
+    id: Mapped[int] = _pk()
+    recorded_at: Mapped[str] = mapped_column(String(32))
+    user_name: Mapped[str] = mapped_column(String(100))
+    reason: Mapped[str] = mapped_column(Text)
+
+
+class AuditEntry(Base):
+    """One change of one record: what (table, record, old/new value per field), in which changeset.
+
+    ``changes`` is canonical JSON ``{field: [old, new], ...}``; ``hash`` is the SHA-256 of the
+    previous entry's ``hash`` and this entry's content with its changeset's who/when/why (see
+    :mod:`mscreg.store.audit`).
     """
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_record", "table_name", "record_id"),)
     id: Mapped[int] = _pk()
-    recorded_at: Mapped[str] = mapped_column(String(32))
-    user_name: Mapped[str] = mapped_column(String(100))
+    changeset_id: Mapped[int] = mapped_column(ForeignKey("audit_changeset.id"))
     action: Mapped[str] = mapped_column(String(6))
     table_name: Mapped[str] = mapped_column(String(40))
     record_id: Mapped[int] = mapped_column(Integer)
     changes: Mapped[str] = mapped_column(Text)
-    reason: Mapped[str] = mapped_column(Text)
-    prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64))
 
 

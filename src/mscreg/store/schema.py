@@ -1,7 +1,7 @@
 """Schema migrations (alembic, shipped inside the package) run from Python.
 
-``upgrade`` brings a database to the newest revision inside one serialised write
-transaction; ``check_schema`` refuses a database that is not initialised or not current,
+``upgrade`` brings a database to the newest revision (``downgrade`` back to an older one)
+inside one serialised write transaction; ``check_schema`` refuses a database that is not initialised or not current,
 telling the user which command fixes it.
 """
 
@@ -18,7 +18,7 @@ from sqlalchemy import Connection, Engine
 from mscreg.errors import InputError
 from mscreg.store.engine import write_transaction
 
-__all__ = ["MIGRATIONS", "check_schema", "current_revision", "head_revision", "upgrade"]
+__all__ = ["MIGRATIONS", "check_schema", "current_revision", "downgrade", "head_revision", "upgrade"]
 
 #: Folder of the alembic environment (``env.py`` and ``versions/``).
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
@@ -38,7 +38,7 @@ def head_revision() -> str:
     Examples
     --------
     >>> head_revision()
-    '0001'
+    '0002'
     """
     head = ScriptDirectory.from_config(_config()).get_current_head()
     return str(head)
@@ -63,6 +63,23 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     """
     with write_transaction(engine) as conn:
         command.upgrade(_config(conn), revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Migrate the database back to ``revision`` (each step's ``downgrade`` keeps the data).
+
+    Examples
+    --------
+    >>> from mscreg.store.engine import open_engine
+    >>> engine = open_engine("sqlite://")
+    >>> upgrade(engine)
+    >>> downgrade(engine, "0001")
+    >>> with engine.connect() as conn:
+    ...     current_revision(conn)
+    '0001'
+    """
+    with write_transaction(engine) as conn:
+        command.downgrade(_config(conn), revision)
 
 
 def check_schema(engine: Engine) -> None:

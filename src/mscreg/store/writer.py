@@ -2,9 +2,9 @@
 
 :class:`Registry` opens a database; ``with registry.write(user=..., reason=...) as w`` gives a
 :class:`Writer` inside one serialised transaction (SQLite ``BEGIN IMMEDIATE``, PostgreSQL
-advisory lock). Each change the writer makes appends one row to the hash-chained audit
-trail in the same transaction, so a change and its trace are committed together or not at
-all. There is no other way through mscreg to change study data.
+advisory lock). The transaction's first change records who, when and why once
+(an ``audit_changeset`` row); each change appends one row to the hash-chained audit trail
+in the same transaction, so a change and its trace are committed together or not at all. There is no other way through mscreg to change study data.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from itertools import chain, repeat
+from itertools import repeat
 from operator import itemgetter
 from typing import Any
 
@@ -23,12 +23,13 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 from mscreg.errors import InputError
 from mscreg.store.audit import GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json, verify
 from mscreg.store.engine import open_engine, write_transaction
-from mscreg.store.models import STUDY_TABLES, AuditEntry, Base
+from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry, Base
 
 __all__ = ["Registry", "Writer", "utc_now"]
 
 _TABLES: dict[str, Table] = {m.__table__.name: m.__table__ for m in STUDY_TABLES}  # type: ignore[misc]
 _AUDIT: Table = AuditEntry.__table__  # type: ignore[assignment]
+_CHANGESET: Table = AuditChangeset.__table__  # type: ignore[assignment]
 
 
 def utc_now() -> str:
@@ -96,6 +97,7 @@ class Writer:
         self._next_id: dict[str, int] = {}
         tail = conn.execute(select(_AUDIT.c.id, _AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)).first()
         self._audit_id, self._audit_hash = (tail.id, tail.hash) if tail else (0, GENESIS_HASH)
+        self._changeset: tuple[int, str] | None = None  # (id, recorded_at), made with the first change
         self.counts: dict[str, int] = {"insert": 0, "update": 0, "delete": 0}
 
     # ------------------------------------------------------------------ ids and audit rows
@@ -106,23 +108,31 @@ class Writer:
         self._next_id[table.name] = start + n
         return start
 
+    def _changeset_id(self) -> tuple[int, str]:
+        """The id and time of this transaction's changeset, recorded at its first change."""
+        if self._changeset is None:
+            changeset_id, now = self._allocate(_CHANGESET, 1), utc_now()
+            self._execute(insert(_CHANGESET).values(id=changeset_id, recorded_at=now, user_name=self.user,
+                                                    reason=self.reason))
+            self._changeset = changeset_id, now
+        return self._changeset
+
     def _audit_rows(self, action: str, table: str, record_ids: Sequence[int], changes: Sequence[str]
                     ) -> Iterable[tuple[Any, ...]]:
         """Audit rows (in ``audit_log`` column order) for changes of ``record_ids``, chained to the trail.
 
         Produced lazily (an iterator): a bulk insert hands them straight to ``executemany``."""
+        if not record_ids:
+            return []
         table = str(table)  # a plain str: the driver binds an SQLAlchemy quoted_name much more slowly
-        now = utc_now()
+        changeset_id, now = self._changeset_id()
         first = self._audit_id + 1
         hashes = chain_hashes(self._audit_hash, first, recorded_at=now, user_name=self.user, action=action,
                               table_name=table, record_ids=record_ids, changes=changes, reason=self.reason)
-        if not hashes:
-            return []
-        prevs = chain((self._audit_hash,), hashes)  # zip stops at the ids, before the last hash
         self._audit_id, self._audit_hash = first + len(hashes) - 1, hashes[-1]
         self.counts[action] += len(hashes)
-        return zip(range(first, first + len(hashes)), repeat(now), repeat(self.user), repeat(action),
-                   repeat(table), record_ids, changes, repeat(self.reason), prevs, hashes)
+        return zip(range(first, first + len(hashes)), repeat(changeset_id), repeat(action), repeat(table),
+                   record_ids, changes, hashes)
 
     def _check_columns(self, table: Table, names: Iterable[str]) -> None:
         unknown = set(names) - {c.name for c in table.columns if c.name != "id"}
