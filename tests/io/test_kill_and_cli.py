@@ -24,12 +24,17 @@ runner = CliRunner()
 
 KILL_SCRIPT = textwrap.dedent("""
     import sys
+    import time
+    import mscreg.store.engine
     from mscreg.io import import_labs
     from mscreg.store import Registry
 
+    mscreg.store.engine._CACHE_KIB = 2048  # SQLite's default cache: uncommitted pages spill into the WAL
+
     def progress(phase, done, total):
-        if phase == "write":
+        if phase == "write" and done >= 100_000:  # two batches written, not committed: wait to be killed
             print("WRITING", flush=True)
+            time.sleep(120)
 
     import_labs(Registry.open(sys.argv[1]), sys.argv[2], user="batch", progress=progress)
     print("COMMITTED", flush=True)
@@ -45,7 +50,7 @@ def test_sigkill_during_a_large_import_leaves_the_database_unchanged(db_url, tmp
     with path.open("w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(["patient_id", "analyte", "value", "unit", "date"])
-        for i in range(50_000):
+        for i in range(110_000):
             writer.writerow([f"P{i % 100}", "4548-4", f"{6 + (i % 40) / 10:.1f}", "%", (start + dt.timedelta(days=i // 100)).isoformat()])
     before = snapshot(db_url)
     reg.close()
@@ -54,6 +59,8 @@ def test_sigkill_during_a_large_import_leaves_the_database_unchanged(db_url, tmp
     proc = subprocess.Popen([sys.executable, str(script), db_url, str(path)], stdout=subprocess.PIPE, text=True)
     line = proc.stdout.readline()
     assert line.strip() == "WRITING", f"import did not start writing: {line!r}"
+    if db_url.startswith("sqlite"):  # the uncommitted rows overflowed the page cache into the WAL file
+        assert os.path.getsize(db_url.removeprefix("sqlite:///") + "-wal") > 10 * 2**20
     os.kill(proc.pid, signal.SIGKILL)
     proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL

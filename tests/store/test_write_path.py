@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import textwrap
 import threading
 
 import pytest
@@ -196,3 +199,47 @@ def test_concurrent_writers_lose_no_update(registry):
     assert year == 1940 and len(patients) == 41
     report = registry.verify()
     assert report.ok and report.audit_rows == 2 + 80
+
+
+WRITER_SCRIPT = textwrap.dedent("""
+    import sys
+    from mscreg.domain.records import PatientRecord
+    from mscreg.store import Registry
+    from mscreg.store.services import enrol_patient
+
+    url, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+    print("READY", flush=True)
+    sys.stdin.readline()  # all processes start writing together
+    with Registry.open(url) as registry:
+        for _ in range(rounds):
+            with registry.write(user=name, reason="increment") as w:
+                current = w.get("patient", 1)["diagnosis_year"]
+                w.update("patient", 1, {"diagnosis_year": current + 1})
+                enrol_patient(w, PatientRecord(study_id=f"{name}-{current}"))
+""")
+
+
+def test_concurrent_writer_processes_lose_no_update(registry, db_url, tmp_path):
+    """Separate processes (own connections, own locks) doing read-modify-write on one record."""
+    _enrol(registry, "P1")
+    with registry.write(user="ana", reason="start") as w:
+        w.update(Patient, 1, {"diagnosis_year": 1900})
+    script = tmp_path / "writer.py"
+    script.write_text(WRITER_SCRIPT)
+    procs = [subprocess.Popen([sys.executable, str(script), db_url, f"p{i}", "15"], stdin=subprocess.PIPE,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for i in range(3)]
+    for proc in procs:
+        assert proc.stdout.readline().strip() == "READY"
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
+    for proc in procs:
+        _, stderr = proc.communicate(timeout=120)
+        assert proc.returncode == 0, stderr
+    with registry.engine.connect() as conn:
+        year = conn.execute(select(Patient.diagnosis_year).where(Patient.id == 1)).scalar_one()
+        patients = conn.execute(select(Patient.study_id)).scalars().all()
+    assert year == 1900 + 45
+    assert len(patients) == 46 and len(set(patients)) == 46  # every process saw every other's increment
+    report = registry.verify()
+    assert report.ok and report.audit_rows == 2 + 90
