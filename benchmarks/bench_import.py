@@ -44,7 +44,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--patients", type=int, default=1000)
     args = parser.parse_args()
-    folder = Path(tempfile.mkdtemp(prefix="mscreg-bench-"))
+    with tempfile.TemporaryDirectory(prefix="mscreg-bench-") as name:  # ≈ 1 GB for 1 M rows, removed after
+        _run(Path(name), args)
+
+
+def _run(folder: Path, args: argparse.Namespace) -> None:
     data = folder / "labs.csv"
     make_file(data, args.rows, args.patients)
 
