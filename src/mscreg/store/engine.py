@@ -59,7 +59,13 @@ def resolve_url(db: str | None = None) -> str:
 
 
 def is_sqlite(engine: Engine | Connection) -> bool:
-    """Whether ``engine`` talks to SQLite."""
+    """Whether ``engine`` talks to SQLite.
+
+    Examples
+    --------
+    >>> is_sqlite(open_engine("sqlite://")), is_sqlite(open_engine("postgresql://u@localhost/reg"))
+    (True, False)
+    """
     return engine.dialect.name == "sqlite"
 
 

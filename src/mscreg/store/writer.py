@@ -22,7 +22,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, Program
 
 from mscreg.errors import InputError
 from mscreg.store.audit import GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json, verify
-from mscreg.store.engine import open_engine, write_transaction
+from mscreg.store.engine import is_sqlite, open_engine, write_transaction
 from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry, Base
 
 __all__ = ["Registry", "Writer", "utc_now"]
@@ -206,7 +206,7 @@ class Writer:
     def _bulk_insert(self, table: Table, columns: list[str], values: list[Sequence[Any]]) -> None:
         """Insert rows given column by column; on SQLite straight through the driver (dates as ISO
         text, booleans as 0/1, exactly as SQLAlchemy stores them), elsewhere through SQLAlchemy."""
-        if self.conn.dialect.name == "sqlite":
+        if is_sqlite(self.conn):
             values = [_sqlite_column(column) if isinstance(table.c[name].type, (Date, Boolean)) else column
                       for name, column in zip(columns, values)]
         self._insert_tuples(table, columns, zip(*values))
@@ -215,7 +215,7 @@ class Writer:
         """Insert ``records`` (tuples in ``columns`` order). On SQLite the tuples go to the driver's
         ``executemany`` as they are made (never a list of them all); its errors are raised as
         SQLAlchemy raises them, so callers see the same exceptions either way."""
-        if self.conn.dialect.name != "sqlite":
+        if not is_sqlite(self.conn):
             self._execute(insert(table), [dict(zip(columns, r)) for r in records])
             return
         sql = f"INSERT INTO {table.name} ({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
