@@ -39,6 +39,18 @@ class ReportFormat(str, enum.Enum):
     json = "json"
 
 
+class RecordKind(str, enum.Enum):
+    """KIND of ``mscreg import records`` (the kinds of :data:`mscreg.io.records.RECORD_KINDS`; a test keeps them equal)."""
+
+    sites = "sites"
+    patients = "patients"
+    eligibility = "eligibility"
+    lots = "lots"
+    infusions = "infusions"
+    visits = "visits"
+    adverse_events = "adverse-events"
+
+
 Fmt = Annotated[ReportFormat, typer.Option("--report-format", help="Row-level report: text, csv (file,row,field,value,message) or json.")]
 OutFmt = Annotated[ReportFormat, typer.Option("--format", help="text, csv or json.")]
 
@@ -103,17 +115,19 @@ def _print_problems(error: DataValidationError, fmt: ReportFormat) -> None:
     _fail(InputError(f"{count} problem{'s' if count != 1 else ''} in the input; nothing was written (report above)"))
 
 
-def _run_import(kind: str, file: Path, db: str | None, user: str | None, reason: str | None, dry_run: bool,
+def _run_import(command: str, file: Path, db: str | None, user: str | None, reason: str | None, dry_run: bool,
                 fmt: ReportFormat, **options: Any) -> None:
-    from mscreg.io import import_analysis_table, import_fhir, import_labs
+    """Run the importer of ``mscreg import <command>`` on ``file`` (``options`` go to the importer) and report."""
+    from mscreg.io import import_analysis_table, import_fhir, import_labs, import_records
     from mscreg.io.report import render_problems
 
-    importer: Callable[..., Any] = {"analysis-table": import_analysis_table, "labs": import_labs, "fhir": import_fhir}[kind]
+    importer: Callable[..., Any] = {"analysis-table": import_analysis_table, "labs": import_labs, "fhir": import_fhir,
+                                    "records": import_records}[command]
     bar, progress = _progress(file)
     try:
         who = _user(user)
         target: Any = file
-        if kind == "analysis-table":
+        if command == "analysis-table":
             from mscreg.cohort.table import load_analysis_table
 
             target = load_analysis_table(file, **options)
@@ -232,6 +246,17 @@ def import_labs_cmd(file: FileArg, db: Db = None, dry_run: DryRun = False, repor
                     user: User = None, reason: Reason = None) -> None:
     """Import a long lab file: patient_id, analyte (LOINC), value, unit, date."""
     _run_import("labs", file, db, user, reason, dry_run, report_format)
+
+
+AllowUnreleased = Annotated[bool, typer.Option("--allow-unreleased", help="Accept infusions from lots that failed release.")]
+
+
+@import_app.command("records")
+def import_records_cmd(kind: Annotated[RecordKind, typer.Argument(help="Kind of record in the file.", show_default=False)],
+                       file: FileArg, db: Db = None, dry_run: DryRun = False, report_format: Fmt = ReportFormat.text,
+                       user: User = None, reason: Reason = None, allow_unreleased: AllowUnreleased = False) -> None:
+    """Import sites, patients, eligibility screenings, lots, infusions, visit attendance or adverse events (docs/registry.md)."""
+    _run_import("records", file, db, user, reason, dry_run, report_format, kind=kind.value, allow_unreleased=allow_unreleased)
 
 
 @import_app.command("fhir")

@@ -25,8 +25,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import gc
-import hashlib
-import io
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
@@ -39,6 +37,7 @@ from sqlalchemy import select
 
 from mscreg.domain.protocol import Analyte, analyte_for
 from mscreg.errors import DataValidationError, InputFileError, RowProblem
+from mscreg.io._csv import csv_rows, read_text
 from mscreg.io._sync import apply_plan_columns, check_value, link_visits_columns, parse_date, parse_number, plan_sync_columns
 from mscreg.io.report import ImportReport, Progress
 from mscreg.store.models import Measurement, Patient, Visit
@@ -49,24 +48,6 @@ __all__ = ["LAB_COLUMNS", "import_labs"]
 #: Columns of the long lab file, all required.
 LAB_COLUMNS = ("patient_id", "analyte", "value", "unit", "date")
 _KEY = ("patient_id", "loinc", "measured_on")
-
-
-def _read_text(path: Path) -> tuple[str, str]:
-    if not path.is_file():
-        raise InputFileError(f"{path}: no such file")
-    data = path.read_bytes()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise InputFileError(f"{path}: not UTF-8 text (byte {error.start}); save the file as UTF-8 CSV") from None
-    return text, hashlib.sha256(data).hexdigest()
-
-
-def _csv_rows(text: str, path: Path) -> list[list[str]]:
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows or not any(c.strip() for c in rows[0]):
-        raise InputFileError(f"{path}: the file is empty; expected a header row {', '.join(LAB_COLUMNS)}")
-    return rows
 
 
 def _split_plain(text: str) -> tuple[list[str], list[list[str]]] | None:
@@ -379,7 +360,7 @@ def import_labs(registry: Registry, path: str | Path, *, user: str, reason: str 
 
 def _import_labs(registry: Registry, path: Path, *, user: str, reason: str | None, dry_run: bool,
                  progress: Progress | None) -> ImportReport:
-    text, digest = _read_text(path)
+    text, digest = read_text(path)
     source = str(path)
     split = _split_plain(text)
     plain = _validate_plain(*split, source) if split is not None else None
@@ -389,7 +370,7 @@ def _import_labs(registry: Registry, path: Path, *, user: str, reason: str | Non
         if progress is not None:
             progress("validate", len(candidates["_row"]), len(candidates["_row"]))
     else:
-        rows = _csv_rows(text, path)
+        rows = csv_rows(text, path, LAB_COLUMNS)
         found, problems, warnings = parse_lab_rows(rows, source, progress=progress)
         del rows
         if problems:
