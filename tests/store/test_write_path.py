@@ -163,6 +163,15 @@ def test_verify_detects_data_changed_behind_mscregs_back(registry, db_url, state
     assert needle in result.output
 
 
+def test_verify_reports_progress_of_both_phases(registry):
+    _enrol(registry, "P1", "P2")
+    with registry.write(user="ben", reason="correction") as w:
+        w.update(Patient, 2, {"sex": "M"})
+    calls = []
+    assert registry.verify(progress=lambda phase, done, total: calls.append((phase, done, total))).ok
+    assert calls == [("audit trail", 3, 3), ("records", 2, 2)]  # 2 inserts + 1 update; 2 patients
+
+
 def test_verify_json_output(registry, db_url):
     _enrol(registry, "P1")
     result = runner.invoke(app, ["db", "verify", "--db", db_url, "--format", "json"])

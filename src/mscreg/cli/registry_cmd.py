@@ -89,6 +89,12 @@ def _progress(path: Path) -> tuple[Any, Callable[[str, int, int], None] | None]:
         large = False
     if not large:
         return None, None
+    return _bar(path.name)
+
+
+def _bar(subject: str, *, min_total: int = 0) -> tuple[Any, Callable[[str, int, int], None]]:
+    """A transient Rich progress bar on standard error and its ``update(phase, done, total)``;
+    a phase whose total is below ``min_total`` gets no bar (short work)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -97,8 +103,10 @@ def _progress(path: Path) -> tuple[Any, Callable[[str, int, int], None] | None]:
     tasks: dict[str, Any] = {}
 
     def update(phase: str, done: int, total: int) -> None:
+        if total < min_total:
+            return
         if phase not in tasks:
-            tasks[phase] = bar.add_task(f"{phase} {path.name}", total=total)
+            tasks[phase] = bar.add_task(f"{phase} {subject}".strip(), total=total)
         bar.update(tasks[phase], completed=done, total=total)
 
     return bar, update
@@ -203,8 +211,10 @@ def db_verify(db: Db = None, output: OutFmt = ReportFormat.text) -> None:
     """Check the audit trail's hash chain and that the data match it; exit 1 naming each problem."""
     try:
         with _registry(db) as registry:
-            report = registry.verify()
             url = registry.url
+            bar, update = _bar("", min_total=100_000)
+            with bar:
+                report = registry.verify(progress=update)
     except MscregError as error:
         _fail(error)
         return

@@ -23,14 +23,14 @@ import datetime as dt
 import hashlib
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import count, repeat
 from json.encoder import encode_basestring  # type: ignore[attr-defined]  # the C encoder of ensure_ascii=False
 from typing import Any
 
-from sqlalchemy import Connection, Date, DateTime, Select, select
+from sqlalchemy import Connection, Date, DateTime, Select, func, select
 
 from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry
 
@@ -250,8 +250,12 @@ class VerifyReport:
                              for p in self.problems]}
 
 
-def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 1000) -> VerifyReport:
+def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 1000,
+           progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
     """Check the audit hash chain and (``check_data``) that the study tables match it.
+
+    ``progress(phase, done, total)`` is called every 20,000 rows of the phases
+    ``"audit trail"`` and ``"records"``; it stops at ``max_problems`` problems.
 
     Examples
     --------
@@ -268,8 +272,11 @@ def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 100
     previous_hash = GENESIS_HASH
     previous_id = 0
     count = 0
-    for row in conn.execution_options(yield_per=20_000).execute(trail()):
+    total = _count(conn, [AuditEntry]) if progress is not None else 0
+    for row in conn.execution_options(yield_per=_STEP).execute(trail()):
         count += 1
+        if progress is not None and count % _STEP == 0:
+            progress("audit trail", count, total)
         gap = row.id != previous_id + 1
         if gap:
             missing = f"ids {previous_id + 1}–{row.id - 1}" if row.id - previous_id > 2 else f"id {previous_id + 1}"
@@ -290,9 +297,11 @@ def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 100
             _replay(state, row, problems)
         if len(problems) >= max_problems:
             break
+    if progress is not None:
+        progress("audit trail", count, total)
     records = 0
     if check_data and len(problems) < max_problems:
-        records = _compare(conn, state, problems, max_problems)
+        records = _compare(conn, state, problems, max_problems, progress)
     return VerifyReport(audit_rows=count, records=records, problems=tuple(problems))
 
 
@@ -313,8 +322,9 @@ def _replay(state: dict[str, dict[int, dict[str, Any]]], row: Any, problems: lis
 
 
 def _compare(conn: Connection, state: dict[str, dict[int, dict[str, Any]]], problems: list[VerifyProblem],
-             max_problems: int) -> int:
+             max_problems: int, progress: Callable[[str, int, int], None] | None) -> int:
     checked = 0
+    total = _count(conn, STUDY_TABLES) if progress is not None else 0
     for model in STUDY_TABLES:
         table = model.__table__
         name = table.name
@@ -324,6 +334,8 @@ def _compare(conn: Connection, state: dict[str, dict[int, dict[str, Any]]], prob
         seen: set[int] = set()
         for row in conn.execution_options(yield_per=20_000).execute(select(table.c.id, *(table.c[c] for c in columns))):
             checked += 1
+            if progress is not None and checked % _STEP == 0:
+                progress("records", checked, total)
             seen.add(row.id)
             expected = records.get(row.id)
             if expected is None:
@@ -342,7 +354,17 @@ def _compare(conn: Connection, state: dict[str, dict[int, dict[str, Any]]], prob
         for record_id in sorted(records.keys() - seen):
             problems.append(VerifyProblem(kind="data", table=name, record_id=record_id,
                                           message="record is missing but the audit trail never deleted it"))
+    if progress is not None:
+        progress("records", checked, total)
     return checked
+
+
+_STEP = 20_000  # rows fetched at a time, and between progress calls
+
+
+def _count(conn: Connection, models: Sequence[Any]) -> int:
+    """Rows of these tables together (the total a progress bar shows)."""
+    return sum(conn.execute(select(func.count()).select_from(m.__table__)).scalar_one() for m in models)
 
 
 def _stored_equal(row: Any, expected: dict[str, Any], columns: list[str], dates: list[int]) -> bool:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sqlite3
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import repeat
 from operator import itemgetter
@@ -341,10 +341,10 @@ class Registry:
         except (OperationalError, ProgrammingError) as error:
             raise InputError(f"database {self.url}: write failed ({error.orig}); nothing was written") from None
 
-    def verify(self, *, check_data: bool = True) -> VerifyReport:
+    def verify(self, *, check_data: bool = True, progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
         """Verify the audit chain and that the study tables match it (see :func:`~mscreg.store.audit.verify`)."""
         with self.engine.connect() as conn:
-            return verify(conn, check_data=check_data)
+            return verify(conn, check_data=check_data, progress=progress)
 
     def close(self) -> None:
         """Release the engine's connections."""
