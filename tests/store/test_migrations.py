@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import create_engine, text
 
+from mscreg.errors import InputError
 from mscreg.store import Registry
 from mscreg.store.audit import GENESIS_HASH, entry_hash
 from mscreg.store.engine import open_engine, resolve_url
@@ -87,5 +89,22 @@ def test_a_trail_tampered_before_the_upgrade_is_still_detected(db_url):
         problems = [str(p) for p in registry.verify().problems]
     finally:
         registry.close()
-    assert problems == ["[audit-chain] audit_log id 1: content does not match its hash "
-                        "(the audit row or its changeset 1 was edited)"]
+    assert problems == ["[audit-chain] audit_log id 1: content does not match its hash: this row or its changeset 1 "
+                        "was edited, or the row before it was replaced with a recomputed hash"]
+
+
+def test_downgrade_refuses_to_drop_rows_whose_changeset_is_missing(db_url):
+    _at_0001(db_url)
+    engine = open_engine(db_url)
+    try:
+        upgrade(engine)
+        raw(db_url, "DROP TRIGGER audit_changeset_no_delete" if db_url.startswith("sqlite")
+            else "DROP TRIGGER audit_changeset_no_change ON audit_changeset",
+            "PRAGMA foreign_keys = OFF" if db_url.startswith("sqlite") else "SET session_replication_role = replica",
+            "DELETE FROM audit_changeset WHERE id = 2")
+        before = _read(db_url, "SELECT * FROM audit_log ORDER BY id")
+        with pytest.raises(InputError, match="2 audit row"):
+            downgrade(engine, "0001")
+    finally:
+        engine.dispose()
+    assert _read(db_url, "SELECT * FROM audit_log ORDER BY id") == before  # still at 0002, nothing dropped

@@ -16,12 +16,12 @@ from sqlalchemy.exc import DBAPIError
 from typer.testing import CliRunner
 
 from mscreg.cli.app import app
-from mscreg.domain.records import PatientRecord
+from mscreg.domain.records import InfusionRecord, PatientRecord
 from mscreg.errors import InputError
 from mscreg.store import Registry
 from mscreg.store.audit import GENESIS_HASH, entry_hash, trail
 from mscreg.store.models import Base, Patient
-from mscreg.store.services import enrol_patient
+from mscreg.store.services import enrol_patient, record_infusion
 from tests.store.helpers import drop_audit_triggers, raw, snapshot
 
 runner = CliRunner()
@@ -118,6 +118,44 @@ def test_verify_detects_an_edited_audit_row(registry, db_url):
     assert "audit_log id 3" not in result.output  # the next row still chains to the stored hash
 
 
+def _problems(registry):
+    return [str(p) for p in registry.verify().problems]
+
+
+def test_verify_blames_only_the_row_whose_hash_was_edited(registry, db_url):
+    _enrol(registry, "P1", "P2", "P3")
+    drop_audit_triggers(db_url)
+    raw(db_url, f"UPDATE audit_log SET hash = '{'f' * 64}' WHERE id = 2")
+    problems = _problems(registry)
+    assert len(problems) == 1 and problems[0].startswith("[audit-chain] audit_log id 2: content does not match")
+
+
+def test_verify_names_the_row_after_a_replaced_one(registry, db_url):
+    """Row 2 replaced by a forgery with a hash recomputed from row 1: row 3 no longer chains to it."""
+    _enrol(registry, "P1", "P2", "P3")
+    with registry.engine.connect() as conn:
+        rows = conn.execute(trail()).all()
+    forged = rows[1].changes.replace('"P2"', '"X2"')
+    digest = entry_hash(prev_hash=rows[0].hash, id=2, recorded_at=rows[1].recorded_at, user_name="ana", action="insert",
+                        table_name="patient", record_id=2, changes=forged, reason="enrolment")
+    drop_audit_triggers(db_url)
+    raw(db_url, f"UPDATE audit_log SET changes = '{forged}', hash = '{digest}' WHERE id = 2",
+        "UPDATE patient SET study_id = 'X2' WHERE id = 2")
+    assert _problems(registry) == ["[audit-chain] audit_log id 3: content does not match its hash: this row or its "
+                                   "changeset 1 was edited, or the row before it was replaced with a recomputed hash"]
+
+
+def test_verify_says_a_row_after_a_gap_cannot_be_checked(registry, db_url):
+    _enrol(registry, "P1", "P2", "P3")
+    drop_audit_triggers(db_url)
+    with registry.engine.connect() as conn:
+        forged = conn.execute(trail()).all()[2].changes.replace('"P3"', '"X3"')
+    raw(db_url, "DELETE FROM audit_log WHERE id = 2", "DELETE FROM patient WHERE id = 2",
+        f"UPDATE audit_log SET changes = '{forged}' WHERE id = 3", "UPDATE patient SET study_id = 'X3' WHERE id = 3")
+    assert _problems(registry) == ["[audit-chain] audit_log id 3: audit rows missing before this row (id 2 deleted); "
+                                   "this row's content cannot be checked: its hash chains to the deleted row"]
+
+
 def test_verify_detects_an_edited_changeset(registry, db_url):
     _enrol(registry, "P1")
     _enrol(registry, "P2", "P3")
@@ -138,6 +176,9 @@ def test_verify_detects_a_deleted_changeset(registry, db_url):
     result = _verify_cli(db_url)
     assert result.exit_code == 1
     assert "audit_log id 1: its changeset 1 is missing" in result.output
+    _enrol(registry, "P2")  # the next changeset does not take the deleted one's id
+    assert [str(p) for p in registry.verify().problems] == [
+        "[audit-chain] audit_log id 1: its changeset 1 is missing (deleted); without it this row's content cannot be checked"]
 
 
 def test_verify_detects_a_deleted_audit_row(registry, db_url):
@@ -148,6 +189,16 @@ def test_verify_detects_a_deleted_audit_row(registry, db_url):
     assert result.exit_code == 1
     assert "audit_log id 3" in result.output and "deleted" in result.output
     assert "patient id 2" in result.output  # the record whose trace is gone
+
+
+def test_verify_names_a_date_edited_into_a_non_date(registry, db_url):
+    with registry.write(user="ana", reason="enrolment") as w:
+        enrol_patient(w, PatientRecord(study_id="P1"))
+        record_infusion(w, InfusionRecord(study_id="P1", infused_on="2024-01-10"))
+    bad = "2024-13-45" if db_url.startswith("sqlite") else "2024-01-11"  # PostgreSQL refuses a non-date itself
+    raw(db_url, f"UPDATE infusion SET infused_on = '{bad}' WHERE id = 1")
+    assert _problems(registry) == [f"[data] infusion id 1: field 'infused_on' is '{bad}' but the audit trail's "
+                                   "latest value is '2024-01-10'"]
 
 
 @pytest.mark.parametrize("statement, needle", [
@@ -212,9 +263,9 @@ def test_concurrent_writers_lose_no_update(registry):
 
 WRITER_SCRIPT = textwrap.dedent("""
     import sys
-    from mscreg.domain.records import PatientRecord
+    from mscreg.domain.records import InfusionRecord, PatientRecord
     from mscreg.store import Registry
-    from mscreg.store.services import enrol_patient
+    from mscreg.store.services import enrol_patient, record_infusion
 
     url, name, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
     print("READY", flush=True)

@@ -111,7 +111,10 @@ class Writer:
     def _changeset_id(self) -> tuple[int, str]:
         """The id and time of this transaction's changeset, recorded at its first change."""
         if self._changeset is None:
-            changeset_id, now = self._allocate(_CHANGESET, 1), utc_now()
+            # past every id an audit row names too: a changeset deleted behind mscreg's back stays missing
+            # (verify names it) instead of its rows being attributed to the next transaction
+            referenced = self.conn.execute(select(func.coalesce(func.max(_AUDIT.c.changeset_id), 0))).scalar_one()
+            changeset_id, now = max(self._allocate(_CHANGESET, 1), int(referenced) + 1), utc_now()
             self._execute(insert(_CHANGESET).values(id=changeset_id, recorded_at=now, user_name=self.user,
                                                     reason=self.reason))
             self._changeset = changeset_id, now
@@ -344,6 +347,8 @@ class Registry:
     def verify(self, *, check_data: bool = True, progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
         """Verify the audit chain and that the study tables match it (see :func:`~mscreg.store.audit.verify`)."""
         with self.engine.connect() as conn:
+            if not is_sqlite(conn):  # trail and tables read from one snapshot (SQLite's read transaction is one)
+                conn.execution_options(isolation_level="REPEATABLE READ")
             return verify(conn, check_data=check_data, progress=progress)
 
     def close(self) -> None:

@@ -17,6 +17,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from mscreg.errors import InputError
+
 revision = "0002"
 down_revision = "0001"
 branch_labels = None
@@ -99,6 +101,12 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    orphans = op.get_bind().execute(sa.text(
+        "SELECT count(*) FROM audit_log a LEFT JOIN audit_changeset c ON c.id = a.changeset_id WHERE c.id IS NULL"
+    )).scalar_one()
+    if orphans:  # the old layout has no place for a row without who/when/why: refuse rather than drop evidence
+        raise InputError(f"{orphans} audit row(s) name a changeset that is missing (see `mscreg db verify`); "
+                         "downgrading to revision 0001 would drop them, so nothing was changed")
     op.execute("CREATE TABLE audit_log_0002 AS SELECT a.id AS id, c.recorded_at AS recorded_at, "
                "c.user_name AS user_name, a.action AS action, a.table_name AS table_name, a.record_id AS record_id, "
                "a.changes AS changes, c.reason AS reason, "
