@@ -164,3 +164,9 @@ def test_schema_is_documented():
     doc = (Path(__file__).resolve().parents[2] / "docs" / "analysis-table.md").read_text(encoding="utf-8")
     for spec in COLUMNS:
         assert f"`{spec.name}`" in doc, spec.name
+
+
+def test_a_nul_character_in_a_patient_id_is_a_cell_problem(tmp_path):
+    problems = problems_of(write(tmp_path, HEADER + "A\x001,M,66,1000,7.5,6.4,27\n"))
+    assert [(p.row, p.column, p.message) for p in problems] == [
+        (2, "patient_id", "contains a NUL character; save the file as plain text")]

@@ -71,6 +71,8 @@ def _broken(change):
     (_broken(lambda b: b["entry"].append(_obs(value=60))), 4, "effectiveDateTime", "duplicate"),
     (_broken(lambda b: b["entry"].append({"resource": {"resourceType": "Encounter", "status": "finished"}})), 4, "resourceType", "unsupported"),
     (_broken(lambda b: b["entry"][1]["resource"].pop("valueQuantity")), 2, "valueQuantity", "no valueQuantity"),
+    (_broken(lambda b: b["entry"][0]["resource"]["identifier"][0].update(value="S\x00001")), 1, "identifier.0.value",
+     "NUL character"),  # PostgreSQL cannot store it: a problem of the entry, not a database error
 ])
 def test_bad_entries_are_reported_by_entry_and_field(registry, db_url, tmp_path, bundle, row, field, message):
     before = snapshot(db_url)

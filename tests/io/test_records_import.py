@@ -265,6 +265,52 @@ def test_a_blank_cell_clears_a_stored_value_with_a_warning(registry, tmp_path):
     assert registry.verify().ok
 
 
+def test_a_blank_cell_that_resets_a_default_or_a_derived_field_warns_too(registry, tmp_path):
+    for kind, body in (("sites", SITES), ("patients", PATIENTS), ("eligibility", ELIGIBILITY), ("lots", LOTS),
+                       ("infusions", INFUSIONS), ("visits", VISITS), ("adverse-events", EVENTS)):
+        _import(registry, tmp_path, kind, body, allow_unreleased=True)
+    cases = [  # kind, file with one cell blanked, expected (row, column, message)
+        ("adverse-events", EVENTS.replace("hospitalisation; medically-important", ""),
+         (3, "seriousness", "blank cell changes the stored value to '', from 'hospitalisation,medically-important'")),
+        ("visits", VISITS.replace(",missed", ","), (3, "status", "blank cell changes the stored value to 'done', from 'missed'")),
+        ("eligibility", ELIGIBILITY.replace("P1,2023-12-01,7.4,yes,yes,no,no,no", "P1,2023-12-01,7.4,yes,,no,no,no"),
+         (2, "inadequate_control", "blank cell clears the stored value True")),
+        ("infusions", INFUSIONS.replace("P1,2024-01-10,UC-1,", "P1,2024-01-10,,"),
+         (2, "lot_number", "blank cell removes the infusion's stored lot")),
+    ]
+    for kind, body, expected in cases:
+        report = _import(registry, tmp_path, kind, body)
+        assert sum(report.updated.values()) == 1, kind
+        assert [(w.row, w.column, w.message) for w in report.warnings] == [expected], kind
+    assert registry.verify().ok
+
+
+def test_a_row_matching_several_stored_adverse_events_is_a_problem_not_a_guess(registry, db_url, tmp_path):
+    _import(registry, tmp_path, "patients", "study_id\nP1\n")
+    with registry.write(user="ana", reason="entered twice through the API") as w:
+        for grade in (1, 3):
+            record_adverse_event(w, AdverseEventRecord(study_id="P1", term="fever", onset_on="2024-01-10", ctcae_grade=grade,
+                                                       relatedness="possible", outcome="recovered"))
+    before = snapshot(db_url)
+    body = "study_id,term,onset_on,ctcae_grade,relatedness,outcome\nP1,fever,2024-01-10,1,possible,recovered\n"
+    with pytest.raises(DataValidationError) as caught:
+        _import(registry, tmp_path, "adverse-events", body)
+    assert [(p.row, p.column, p.value, p.message) for p in caught.value.problems] == [
+        (2, "onset_on", "2024-01-10", "2 stored adverse_event records have the same study_id, term and onset_on; "
+                                      "the file cannot say which one this row is (correct them through the Python API)")]
+    assert snapshot(db_url) == before
+
+
+def test_a_nul_character_is_a_row_problem_on_both_databases(registry, db_url, tmp_path):
+    _import(registry, tmp_path, "sites", SITES)
+    before = snapshot(db_url)
+    for dry_run in (True, False):
+        with pytest.raises(DataValidationError) as caught:
+            _import(registry, tmp_path, "patients", "study_id,site_code\nP\x009,OHC\n", dry_run=dry_run)
+        assert [(p.row, p.column, p.value) for p in caught.value.problems] == [(2, "study_id", "P\\x009")]
+    assert snapshot(db_url) == before
+
+
 def test_default_reason_names_the_kind_and_file(registry, tmp_path):
     _import(registry, tmp_path, "sites", SITES)
     with registry.engine.connect() as conn:

@@ -293,8 +293,8 @@ def _validate_header(header: list[str], source: str) -> tuple[list[str | None], 
 
 def _validate_cell(spec: ColumnSpec, text: str, unit: HbA1cUnit) -> tuple[Any, str | None]:
     """Return (value, problem message or None) for one non-empty cell."""
-    if spec.kind == "id":
-        return text, None
+    if spec.kind == "id":  # no database stores a NUL as text (PostgreSQL refuses it)
+        return (None, "contains a NUL character; save the file as plain text") if "\x00" in text else (text, None)
     if spec.kind == "sex":
         sex = _SEX_WORDS.get(text.lower())
         return (sex, None) if sex else (None, f"expected {spec.expected()}")

@@ -80,6 +80,25 @@ def _load(path: Path) -> tuple[dict[str, Any], str]:
     return document, hashlib.sha256(data).hexdigest()
 
 
+def _nul_strings(value: Any, where: str = "") -> list[tuple[str, str]]:
+    """(path, text) of every string in a JSON value that contains a NUL character.
+
+    Examples
+    --------
+    >>> _nul_strings({"identifier": [{"value": "S\\x001"}], "id": "p1"})
+    [('identifier.0.value', 'S\\x001')]
+    """
+    if isinstance(value, str):
+        return [(where, value)] if "\x00" in value else []
+    if isinstance(value, dict):
+        items: Any = value.items()
+    elif isinstance(value, list):
+        items = enumerate(value)
+    else:
+        return []
+    return [found for key, item in items for found in _nul_strings(item, f"{where}.{key}" if where else str(key))]
+
+
 def _parse(document: dict[str, Any], source: str) -> tuple[list[dict[str, Any]], list[dict[str, Any]], list[RowProblem], list[RowProblem]]:
     from fhir.resources.R4B.observation import Observation
     from fhir.resources.R4B.patient import Patient as FhirPatient
@@ -98,6 +117,11 @@ def _parse(document: dict[str, Any], source: str) -> tuple[list[dict[str, Any]],
             problems.append(RowProblem(source, number, "resource", None, "bundle entry has no resource"))
             continue
         kind = resource.get("resourceType")
+        nul = _nul_strings(resource)
+        if nul:  # no database stores a NUL as text (PostgreSQL refuses it)
+            problems += [RowProblem(source, number, where, text.replace("\x00", "\\x00"), "contains a NUL character")
+                         for where, text in nul]
+            continue
         try:
             if kind == "Patient":
                 patient = FhirPatient.model_validate(resource)

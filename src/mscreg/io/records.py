@@ -35,6 +35,7 @@ cell of a stored record clears the stored value (with a warning naming the old v
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import types
 from collections.abc import Mapping, Sequence
@@ -43,7 +44,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Column, Connection, Table, select
+from sqlalchemy import Column, Connection, Table, func, select
 
 from mscreg.domain.protocol import DEFAULT_SCHEDULE, ELIGIBILITY_CRITERIA, VisitStatus, protocol_dose_ok
 from mscreg.domain.records import (
@@ -59,6 +60,7 @@ from mscreg.errors import DataValidationError, InputError, InputFileError, RowPr
 from mscreg.io._csv import csv_rows, read_text
 from mscreg.io._sync import SyncPlan, apply_plan, parse_date, plan_sync
 from mscreg.io.report import ImportReport, Progress
+from mscreg.store.audit import canonical
 from mscreg.store.models import AdverseEvent, EligibilityAssessment, Infusion, Lot, Patient, Site, Visit
 from mscreg.store.services import (
     adverse_event_values,
@@ -241,6 +243,11 @@ def _parse(rows: list[list[str]], source: str, fmt: RecordFormat) -> tuple[list[
             problems.append(RowProblem(source, row_no, None, None, f"row has {len(cells)} cells; the header names "
                                        f"{len(header)} columns (quote a cell that holds a comma)"))
             continue
+        nul = [name for name, cell in given.items() if "\x00" in cell]
+        if nul:  # no database stores it as text (PostgreSQL refuses it, SQLite would keep it silently)
+            problems += [RowProblem(source, row_no, name, given[name].replace("\x00", "\\x00"),
+                                    "contains a NUL character; save the file as plain text") for name in nul]
+            continue
         values: dict[str, Any] = dict(given)
         bad_dates = set()
         for name in dates & given.keys():
@@ -388,9 +395,13 @@ def _infusion_problems(plan: SyncPlan, rows: list[tuple[_Row, dict[str, Any]]], 
     return problems
 
 
+#: Table columns stored from a differently named file column: (file column, what a blank cell removes).
+_REFERENCES = {"site_id": ("site_code", "the patient's stored site"), "lot_id": ("lot_number", "the infusion's stored lot")}
+
+
 def _cleared(plan: SyncPlan, rows: list[tuple[_Row, dict[str, Any]]], key: tuple[str, ...], fmt: RecordFormat,
              source: str) -> list[RowProblem]:
-    """A warning for each stored value that a blank cell clears."""
+    """A warning for each stored value that a blank (or absent) cell clears or resets to its default."""
     if not plan.updates:
         return []
     changes = {record_id: (old, new) for record_id, old, new in plan.updates}
@@ -401,16 +412,52 @@ def _cleared(plan: SyncPlan, rows: list[tuple[_Row, dict[str, Any]]], key: tuple
             continue
         old, new = found
         for name, value in new.items():
-            if value is None and name == "site_id":
-                warnings.append(RowProblem(source, item.row, "site_code", "", "blank cell removes the patient's stored site"))
-            elif value is None and name in fmt.columns:
-                warnings.append(RowProblem(source, item.row, name, "", f"blank cell clears the stored value {old[name]!r}"))
+            if name == "answers":  # one stored answer per criterion column
+                before, after = json.loads(old[name]), json.loads(value)
+                for criterion in _CRITERIA:
+                    if criterion not in item.cells and before.get(criterion) != after.get(criterion):
+                        warnings.append(_blank_warning(source, item, criterion, before.get(criterion), after.get(criterion)))
+                continue
+            if name in _REFERENCES:
+                column, what = _REFERENCES[name]
+                if column not in item.cells:
+                    warnings.append(RowProblem(source, item.row, column, "", f"blank cell removes {what}"))
+            elif name in fmt.columns and name not in item.cells:
+                warnings.append(_blank_warning(source, item, name, old[name], value))
     return warnings
+
+
+def _blank_warning(source: str, item: _Row, column: str, old: Any, new: Any) -> RowProblem:
+    change = "clears the stored value" if new is None else f"changes the stored value to {canonical(new)!r}, from"
+    return RowProblem(source, item.row, column, "", f"blank cell {change} {canonical(old)!r}")
+
+
+def _ambiguous(conn: Connection, table: Table, key: tuple[str, ...], rows: list[tuple[_Row, dict[str, Any]]],
+               fmt: RecordFormat, source: str) -> tuple[list[tuple[_Row, dict[str, Any]]], list[RowProblem]]:
+    """Rows whose natural key matches several stored records (possible where the table does not make the
+    key unique, as for adverse events entered through the API): a problem each, as no record can be chosen."""
+    columns = [table.c[c] for c in key]
+    stored = {tuple(r[:-1]): r[-1] for r in conn.execute(select(*columns, func.count()).group_by(*columns)
+                                                            .having(func.count() > 1))}
+    if not stored:
+        return rows, []
+    kept, problems = [], []
+    for item, row in rows:
+        n = stored.get(tuple(row[c] for c in key))
+        if n is None:
+            kept.append((item, row))
+        else:
+            problems.append(RowProblem(source, item.row, fmt.key[-1], item.cells.get(fmt.key[-1]),
+                                       f"{n} stored {table.name} records have the same {_words(fmt.key)}; the file "
+                                       "cannot say which one this row is (correct them through the Python API)"))
+    return kept, problems
 
 
 def _plan(conn: Connection, fmt: RecordFormat, parsed: list[_Row], source: str, *, allow_unreleased: bool) -> _Plan:
     _, table, _, key = _KINDS[fmt.kind]
     rows, problems = _table_rows(conn, fmt.kind, parsed, source)
+    rows, ambiguous = _ambiguous(conn, table, key, rows, fmt, source)
+    problems += ambiguous
     sync = plan_sync(conn, table, [row for _, row in rows], key=key, filter_column=key[0])
     plan = _Plan(table=table, key=key, sync=sync, problems=problems, warnings=_cleared(sync, rows, key, fmt, source))
     if fmt.kind == "infusions":
