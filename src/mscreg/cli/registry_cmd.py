@@ -93,8 +93,9 @@ def _progress(path: Path) -> tuple[Any, Callable[[str, int, int], None] | None]:
 
 
 def _bar(subject: str, *, min_total: int = 0) -> tuple[Any, Callable[[str, int, int], None]]:
-    """A transient Rich progress bar on standard error and its ``update(phase, done, total)``;
-    a phase whose total is below ``min_total`` gets no bar (short work)."""
+    """A transient Rich progress bar on standard error (a context manager) and its
+    ``update(phase, done, total)``. The bar appears with the first phase whose total reaches
+    ``min_total``; short work shows (and writes) nothing."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -105,11 +106,21 @@ def _bar(subject: str, *, min_total: int = 0) -> tuple[Any, Callable[[str, int, 
     def update(phase: str, done: int, total: int) -> None:
         if total < min_total:
             return
+        if not tasks:
+            bar.start()
         if phase not in tasks:
             tasks[phase] = bar.add_task(f"{phase} {subject}".strip(), total=total)
         bar.update(tasks[phase], completed=done, total=total)
 
-    return bar, update
+    @contextmanager
+    def shown() -> Iterator[None]:
+        try:
+            yield
+        finally:
+            if tasks:
+                bar.stop()
+
+    return shown(), update
 
 
 def _print_problems(error: DataValidationError, fmt: ReportFormat) -> None:

@@ -12,9 +12,11 @@ refuse UPDATE and DELETE) and the ``audit_log`` rows are chained:
 with ``prev_hash`` the previous row's ``hash`` (64 zeros for the first row) and
 ``recorded_at``, ``user_name``, ``reason`` those of the row's changeset. :func:`verify`
 recomputes the chain (an edited row or changeset breaks the hash; a deleted row leaves a
-gap in the ids and breaks the link) and replays the trail to the latest value of every
-field of every record, then compares that with the study tables (a data row edited,
-inserted or deleted behind mscreg's back no longer matches).
+gap in the ids, and the row after it can no longer be checked, which is reported) and
+replays the trail to the latest value of every field of every record, then compares that
+with the study tables (a data row edited, inserted or deleted behind mscreg's back no longer
+matches). The chain is not anchored outside the database: rows cut from its end, with the
+records they changed reverted by hand, leave no trace (docs/registry.md).
 """
 
 from __future__ import annotations
