@@ -32,6 +32,8 @@ def test_analyze_from_registry_equals_direct(seeded):
     assert registry["paper"] == direct["paper"]
     assert registry["estimates"] == direct["estimates"]
     assert registry["data"]["source"].startswith("registry")
+    head = json.loads(run("db", "verify", "--db", seeded, "--format", "json").output)["head"]
+    assert registry["data"]["source"].endswith(f"; audit trail head {head})")  # an anchor for a later verify
 
 
 def test_audit_and_design_from_registry(seeded):
@@ -48,7 +50,8 @@ def test_report_from_registry(seeded, tmp_path):
     out = tmp_path / "r.html"
     result = run("report", "--db", seeded, "--claims", str(seed_claims_path()), "--out", str(out), "--n-resamples", "999")
     assert result.exit_code == 0, result.output
-    assert "registry" in out.read_text(encoding="utf-8")
+    head = json.loads(run("db", "verify", "--db", seeded, "--format", "json").output)["head"]
+    assert f"audit trail head {head}" in out.read_text(encoding="utf-8")
 
 
 def test_source_errors(seeded, tmp_path):

@@ -223,11 +223,38 @@ def test_verify_reports_progress_of_both_phases(registry):
     assert calls == [("audit trail", 3, 3), ("records", 2, 2)]  # 2 inserts + 1 update; 2 patients
 
 
+def test_an_anchor_kept_outside_reveals_a_trail_cut_at_its_end(registry, db_url):
+    _enrol(registry, "P1")
+    anchor = registry.verify().head  # kept outside the database, e.g. printed in a report
+    _enrol(registry, "P2")
+    assert registry.verify(anchor=anchor).ok  # the trail grew: fine
+    drop_audit_triggers(db_url)  # cut every row after P1's insert, revert the data: the chain alone cannot tell
+    raw(db_url, "PRAGMA foreign_keys = OFF" if db_url.startswith("sqlite") else "SET session_replication_role = replica",
+        "DELETE FROM audit_log WHERE id > 1", "DELETE FROM audit_changeset WHERE id > 1", "DELETE FROM patient WHERE id > 1")
+    assert registry.verify().ok
+    assert registry.verify(anchor=anchor).ok  # the anchored row (id 1) is intact
+    later = f"2:{'0' * 64}"
+    assert [str(p) for p in registry.verify(anchor=later).problems] == [
+        "[audit-chain] audit_log id 2: the anchored row is gone (the trail now ends at id 1): rows were cut from the trail"]
+
+
+def test_an_anchor_with_another_hash_reveals_a_rewritten_trail(registry, db_url):
+    _enrol(registry, "P1", "P2")
+    result = _verify_cli(db_url)
+    head = result.output.split("head: ")[1].split()[0]
+    assert head == registry.verify().head and head.startswith("2:")
+    forged = f"2:{'a' * 64}"
+    result = runner.invoke(app, ["db", "verify", "--db", db_url, "--anchor", forged])
+    assert result.exit_code == 1 and "audit_log id 2: hash differs from the anchor" in result.output
+    result = runner.invoke(app, ["db", "verify", "--db", db_url, "--anchor", "2:nothex"])
+    assert result.exit_code == 65 and "is not '<audit row id>:<64 hex digits>'" in result.output
+
+
 def test_verify_json_output(registry, db_url):
     _enrol(registry, "P1")
     result = runner.invoke(app, ["db", "verify", "--db", db_url, "--format", "json"])
     payload = json.loads(result.output)
-    assert payload["ok"] is True and payload["audit_rows"] == 1
+    assert payload["ok"] is True and payload["audit_rows"] == 1 and payload["head"] == registry.verify().head
 
 
 def test_concurrent_writers_lose_no_update(registry):

@@ -217,15 +217,20 @@ def db_upgrade(db: Db = None) -> None:
     typer.echo(f"registry {url}: schema revision {before} -> {head_revision()}")
 
 
+Anchor = Annotated[str | None, typer.Option(
+    "--anchor", help="The 'head' an earlier verify printed (<audit row id>:<hash>), kept outside the database: "
+                     "that row must still be there with that hash (detects rows cut from the end of the trail).")]
+
+
 @db_app.command("verify")
-def db_verify(db: Db = None, output: OutFmt = ReportFormat.text) -> None:
+def db_verify(db: Db = None, output: OutFmt = ReportFormat.text, anchor: Anchor = None) -> None:
     """Check the audit trail's hash chain and that the data match it; exit 1 naming each problem."""
     try:
         with _registry(db) as registry:
             url = registry.url
             bar, update = _bar("", min_total=100_000)
             with bar:
-                report = registry.verify(progress=update)
+                report = registry.verify(progress=update, anchor=anchor)
     except MscregError as error:
         _fail(error)
         return
@@ -244,6 +249,9 @@ def db_verify(db: Db = None, output: OutFmt = ReportFormat.text) -> None:
         if report.ok:
             typer.echo(f"registry {url}: audit trail intact ({report.audit_rows} audit rows); "
                        f"{report.records} records match it")
+        if report.head is not None:
+            typer.echo(f"head: {report.head}  (keep it outside the database; `mscreg db verify --anchor {report.head}` "
+                       "later shows the trail up to here was neither cut nor rewritten)")
     if not report.ok:
         _fail(MscregError(f"registry {url}: verification failed with {len(report.problems)} problem(s); "
                           "the data or the audit trail were changed outside mscreg"))

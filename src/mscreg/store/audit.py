@@ -34,10 +34,11 @@ from typing import Any
 
 from sqlalchemy import Connection, Date, DateTime, Select, String, func, select, type_coerce
 
+from mscreg.errors import InputError
 from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry
 
 __all__ = ["GENESIS_HASH", "VerifyProblem", "VerifyReport", "canonical", "chain_hashes", "changes_json", "entry_hash",
-           "insert_changes_json", "trail", "verify"]
+           "insert_changes_json", "parse_anchor", "trail", "verify"]
 
 #: ``prev_hash`` of the first audit row.
 GENESIS_HASH = "0" * 64
@@ -239,6 +240,9 @@ class VerifyReport:
     audit_rows: int
     records: int
     problems: tuple[VerifyProblem, ...] = field(default=())
+    #: The last audit row as ``"<id>:<hash>"`` (None for an empty trail): kept outside the
+    #: database, it is the anchor a later :func:`verify` checks (``anchor=``).
+    head: str | None = None
 
     @property
     def ok(self) -> bool:
@@ -247,17 +251,38 @@ class VerifyReport:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain-dict form (JSON output)."""
-        return {"ok": self.ok, "audit_rows": self.audit_rows, "records": self.records,
+        return {"ok": self.ok, "audit_rows": self.audit_rows, "records": self.records, "head": self.head,
                 "problems": [{"kind": p.kind, "table": p.table, "record_id": p.record_id, "message": p.message}
                              for p in self.problems]}
 
 
+def parse_anchor(text: str) -> tuple[int, str]:
+    """``"<audit row id>:<hash>"`` (a :attr:`VerifyReport.head` kept earlier) as (id, hash).
+
+    Examples
+    --------
+    >>> parse_anchor("12:" + "ab" * 32)[0]
+    12
+    >>> parse_anchor("12:xyz")
+    Traceback (most recent call last):
+    ...
+    mscreg.errors.InputError: anchor '12:xyz' is not '<audit row id>:<64 hex digits>' (the head a verify printed)
+    """
+    number, _, digest = text.strip().partition(":")
+    if not number.isdigit() or len(digest) != 64 or any(c not in "0123456789abcdef" for c in digest):
+        raise InputError(f"anchor {text!r} is not '<audit row id>:<64 hex digits>' (the head a verify printed)")
+    return int(number), digest
+
+
 def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 1000,
-           progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
+           progress: Callable[[str, int, int], None] | None = None, anchor: str | None = None) -> VerifyReport:
     """Check the audit hash chain and (``check_data``) that the study tables match it.
 
     ``progress(phase, done, total)`` is called every 20,000 rows of the phases
     ``"audit trail"`` and ``"records"``; it stops at ``max_problems`` problems.
+    ``anchor`` is the :attr:`VerifyReport.head` of an earlier verify, kept outside the
+    database: the row it names must still be there with that hash, so the trail up to it
+    cannot have been cut or rewritten, however consistently (see :func:`parse_anchor`).
 
     Examples
     --------
@@ -269,6 +294,8 @@ def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 100
     ...     verify(conn).ok
     True
     """
+    anchor_id, anchor_hash = parse_anchor(anchor) if anchor is not None else (None, None)
+    anchor_seen = False
     problems: list[VerifyProblem] = []
     state: dict[str, dict[int, dict[str, Any]]] = {}  # table → record id → field → latest value
     previous_hash = GENESIS_HASH  # the previous row's hash as stored …
@@ -299,16 +326,25 @@ def verify(conn: Connection, *, check_data: bool = True, max_problems: int = 100
                         "or the row before it was replaced with a recomputed hash"))
             true_hash = expected
         previous_hash, previous_true, previous_id = row.hash, true_hash, row.id
+        if row.id == anchor_id:
+            anchor_seen = True
+            if row.hash != anchor_hash:
+                problems.append(_chain_problem(row.id, "hash differs from the anchor kept earlier: the trail up to "
+                                                       "this row was rewritten"))
         if check_data:
             _replay(state, row, problems)
         if len(problems) >= max_problems:
             break
     if progress is not None:
         progress("audit trail", count, total)
+    if anchor_id is not None and not anchor_seen and len(problems) < max_problems:
+        problems.append(_chain_problem(anchor_id, f"the anchored row is gone (the trail now ends at id {previous_id}): "
+                                                  "rows were cut from the trail"))
     records = 0
     if check_data and len(problems) < max_problems:
         records = _compare(conn, state, problems, max_problems, progress)
-    return VerifyReport(audit_rows=count, records=records, problems=tuple(problems))
+    head = f"{previous_id}:{previous_hash}" if count else None
+    return VerifyReport(audit_rows=count, records=records, problems=tuple(problems), head=head)
 
 
 def _chain_problem(audit_id: int, message: str) -> VerifyProblem:

@@ -344,12 +344,13 @@ class Registry:
         except (OperationalError, ProgrammingError) as error:
             raise InputError(f"database {self.url}: write failed ({error.orig}); nothing was written") from None
 
-    def verify(self, *, check_data: bool = True, progress: Callable[[str, int, int], None] | None = None) -> VerifyReport:
+    def verify(self, *, check_data: bool = True, progress: Callable[[str, int, int], None] | None = None,
+               anchor: str | None = None) -> VerifyReport:
         """Verify the audit chain and that the study tables match it (see :func:`~mscreg.store.audit.verify`)."""
         with self.engine.connect() as conn:
             if not is_sqlite(conn):  # trail and tables read from one snapshot (SQLite's read transaction is one)
                 conn.execution_options(isolation_level="REPEATABLE READ")
-            return verify(conn, check_data=check_data, progress=progress)
+            return verify(conn, check_data=check_data, progress=progress, anchor=anchor)
 
     def close(self) -> None:
         """Release the engine's connections."""
