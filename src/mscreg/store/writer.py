@@ -4,7 +4,8 @@
 :class:`Writer` inside one serialised transaction (SQLite ``BEGIN IMMEDIATE``, PostgreSQL
 advisory lock). The transaction's first change records who, when and why once
 (an ``audit_changeset`` row); each change appends one row to the hash-chained audit trail
-in the same transaction, so a change and its trace are committed together or not at all. There is no other way through mscreg to change study data.
+in the same transaction, so a change and its trace are committed together or not at all.
+There is no other way through mscreg to change study data.
 """
 
 from __future__ import annotations
