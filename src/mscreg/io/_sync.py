@@ -26,7 +26,7 @@ from mscreg.store.audit import canonical
 from mscreg.store.models import Infusion, Visit
 from mscreg.store.writer import Writer
 
-__all__ = ["ColumnPlan", "SyncPlan", "apply_plan", "apply_plan_columns", "check_value", "link_visits",
+__all__ = ["ColumnPlan", "SyncPlan", "apply_plan", "apply_plan_columns", "check_value", "existing_rows", "link_visits",
            "link_visits_columns", "parse_date", "parse_number", "plan_sync", "plan_sync_columns"]
 
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -124,7 +124,9 @@ class SyncPlan:
     ids: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
 
-def _existing(conn: Connection, table: Table, filter_column: str, values: Iterable[Any]) -> list[Any]:
+def existing_rows(conn: Connection, table: Table, filter_column: str, values: Iterable[Any]) -> list[Any]:
+    """The stored rows (as mappings) of ``table`` whose ``filter_column`` is one of ``values``
+    (None ignored), read in IN lists of at most 900 values."""
     wanted = sorted({v for v in values if v is not None}, key=str)
     found = []
     column = table.c[filter_column]
@@ -140,7 +142,7 @@ def plan_sync(conn: Connection, table: Table, rows: Sequence[dict[str, Any]], *,
     Rows whose filter value is None (a patient created by the same import) are new.
     """
     plan = SyncPlan(table=table.name)
-    existing = {tuple(r[k] for k in key): r for r in _existing(conn, table, filter_column, (r[filter_column] for r in rows))}
+    existing = {tuple(r[k] for k in key): r for r in existing_rows(conn, table, filter_column, (r[filter_column] for r in rows))}
     if not existing:  # nothing to match (a first import): every row is new
         plan.inserts.extend(rows)
         return plan
@@ -211,7 +213,7 @@ def plan_sync_columns(conn: Connection, table: Table, columns: Mapping[str, Sequ
     n = len(columns[filter_column])
     plan = ColumnPlan(table=table.name, inserts={c: list(columns[c]) for c in names}, n_inserts=n)
     filter_values = columns[filter_column]
-    existing = {tuple(r[k] for k in key): r for r in _existing(conn, table, filter_column, set(filter_values))}
+    existing = {tuple(r[k] for k in key): r for r in existing_rows(conn, table, filter_column, set(filter_values))}
     if not existing:  # nothing to match (a first import): every record is new
         return plan
     keys = list(zip(*(columns[c] for c in key)))

@@ -44,7 +44,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
-from sqlalchemy import Column, Connection, Table, func, select
+from sqlalchemy import Connection, Table, func, select
 
 from mscreg.domain.protocol import DEFAULT_SCHEDULE, ELIGIBILITY_CRITERIA, VisitStatus, protocol_dose_ok
 from mscreg.domain.records import (
@@ -58,7 +58,7 @@ from mscreg.domain.records import (
 )
 from mscreg.errors import DataValidationError, InputError, InputFileError, RowProblem
 from mscreg.io._csv import csv_rows, read_text
-from mscreg.io._sync import SyncPlan, apply_plan, parse_date, plan_sync
+from mscreg.io._sync import SyncPlan, apply_plan, existing_rows, parse_date, plan_sync
 from mscreg.io.report import ImportReport, Progress
 from mscreg.store.audit import canonical
 from mscreg.store.models import AdverseEvent, EligibilityAssessment, Infusion, Lot, Patient, Site, Visit
@@ -298,13 +298,9 @@ class _Plan:
     new_visits: int = 0
 
 
-def _found(conn: Connection, column: Column[Any], values: set[str], *others: Column[Any]) -> dict[str, Any]:
-    """``{value: row}`` of the records whose ``column`` is one of ``values`` (row = column, *others)."""
-    wanted = sorted(values)
-    found: dict[str, Any] = {}
-    for start in range(0, len(wanted), 900):
-        found.update((row[0], row) for row in conn.execute(select(column, *others).where(column.in_(wanted[start:start + 900]))))
-    return found
+def _found(conn: Connection, table: Table, column: str, values: set[Any]) -> dict[Any, Any]:
+    """``{value: stored row}`` of the records of ``table`` whose ``column`` is one of ``values``."""
+    return {row[column]: row for row in existing_rows(conn, table, column, values)}
 
 
 def _not_in_registry(source: str, item: _Row, column: str, what: str, value: str, kind: str) -> RowProblem:
@@ -321,16 +317,16 @@ def _table_rows(conn: Connection, kind: str, parsed: list[_Row], source: str
     if kind == "lots":
         return [(item, lot_values(item.record)) for item in parsed], problems
     if kind == "patients":
-        sites = _found(conn, Site.__table__.c.code, {i.record.site_code for i in parsed if i.record.site_code}, Site.__table__.c.id)
+        sites = _found(conn, Site.__table__, "code", {i.record.site_code for i in parsed if i.record.site_code})
         for item in parsed:
             code = item.record.site_code
             if code is not None and code not in sites:
                 problems.append(_not_in_registry(source, item, "site_code", "site", code, "sites"))
                 continue
-            rows.append((item, patient_values(item.record, site_id=None if code is None else sites[code].id)))
+            rows.append((item, patient_values(item.record, site_id=None if code is None else sites[code]["id"])))
         return rows, problems
-    patients = {sid: row.id for sid, row in _found(conn, Patient.__table__.c.study_id, {i.record.study_id for i in parsed},
-                                                   Patient.__table__.c.id).items()}
+    patients = {sid: row["id"] for sid, row in _found(conn, Patient.__table__, "study_id",
+                                                      {i.record.study_id for i in parsed}).items()}
     known = []
     for item in parsed:
         if item.record.study_id in patients:
@@ -355,16 +351,14 @@ def _table_rows(conn: Connection, kind: str, parsed: list[_Row], source: str
             status = VisitStatus(item.record.status)
             rows.append((item, {"id": visit_id, **visit_attendance_values(actual_on=item.record.actual_on, status=status)}))
     else:  # infusions
-        lot_table = Lot.__table__
-        lots = _found(conn, lot_table.c.lot_number, {i.record.lot_number for i in parsed if i.record.lot_number},
-                      lot_table.c.id, lot_table.c.released, lot_table.c.release_reasons)
+        lots = _found(conn, Lot.__table__, "lot_number", {i.record.lot_number for i in parsed if i.record.lot_number})
         for item in parsed:
             number = item.record.lot_number
             if number is not None and number not in lots:
                 problems.append(_not_in_registry(source, item, "lot_number", "lot", number, "lots"))
             elif item.record.study_id in patients:
                 rows.append((item, infusion_values(item.record, patient_id=patients[item.record.study_id],
-                                                   lot_id=None if number is None else lots[number].id)))
+                                                   lot_id=None if number is None else lots[number]["id"])))
     return rows, problems
 
 
@@ -372,10 +366,7 @@ def _infusion_problems(plan: SyncPlan, rows: list[tuple[_Row, dict[str, Any]]], 
                        allow_unreleased: bool) -> list[RowProblem]:
     """Infusions a lot that failed release would give (new, or moved to such a lot), and stored
     infusions whose ``derived`` flag the file would change (their planned visits depend on it)."""
-    lot_table = Lot.__table__
-    wanted = sorted({row["lot_id"] for _, row in rows if row["lot_id"] is not None})
-    lots = {row.id: row for row in conn.execute(select(lot_table.c.id, lot_table.c.lot_number, lot_table.c.released,
-                                                       lot_table.c.release_reasons).where(lot_table.c.id.in_(wanted)))}
+    lots = _found(conn, Lot.__table__, "id", {row["lot_id"] for _, row in rows})
     changes = {record_id: values for record_id, _, values in plan.updates}
     problems = []
     for item, row in rows:
@@ -388,7 +379,7 @@ def _infusion_problems(plan: SyncPlan, rows: list[tuple[_Row, dict[str, Any]]], 
                                        "visits depend on it)"))
         if row["lot_id"] is not None and (stored is None or "lot_id" in changed):
             lot = lots[row["lot_id"]]
-            refusal = infusion_lot_refusal(lot.lot_number, released=lot.released, release_reasons=lot.release_reasons,
+            refusal = infusion_lot_refusal(lot["lot_number"], released=lot["released"], release_reasons=lot["release_reasons"],
                                            allow_unreleased=allow_unreleased)
             if refusal is not None:
                 problems.append(RowProblem(source, item.row, "lot_number", item.cells["lot_number"], refusal))
