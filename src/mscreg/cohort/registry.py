@@ -209,7 +209,7 @@ def table_from_registry(url: str | Engine | None = None, *, baseline_window_days
     >>> table_from_registry(reg.engine, follow_up="M6").frame["hba1c_after"].tolist()
     [nan, 6.8]
     """
-    from mscreg.store.models import AuditEntry
+    from mscreg.store.audit import trail_head
     from mscreg.store.schema import check_schema
     from mscreg.store.writer import Registry
 
@@ -228,7 +228,7 @@ def table_from_registry(url: str | Engine | None = None, *, baseline_window_days
             else:
                 frame = pd.DataFrame(conn.execute(query).mappings().all(),
                                      columns=[c.name for c in query.selected_columns])
-            last = conn.execute(select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)).first()
+            last = trail_head(conn)
         where = registry.url
     finally:
         if owned:
@@ -241,5 +241,5 @@ def table_from_registry(url: str | Engine | None = None, *, baseline_window_days
     rules = f"baseline window {baseline_window_days} d, follow-up {follow_up}, engine {engine}"
     # the audit trail's head: whoever keeps this output can later check with `mscreg db verify --anchor`
     # that the trail the numbers came from was neither cut nor rewritten
-    head = f"; audit trail head {last.id}:{last.hash}" if last is not None else ""
+    head = f"; audit trail head {last[0]}:{last[1]}" if last is not None else ""
     return table_from_frame(frame, source=f"registry {where} ({rules}{head})")

@@ -38,7 +38,7 @@ from mscreg.errors import InputError
 from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry
 
 __all__ = ["GENESIS_HASH", "VerifyProblem", "VerifyReport", "canonical", "chain_hashes", "changes_json", "entry_hash",
-           "insert_changes_json", "parse_anchor", "trail", "verify"]
+           "insert_changes_json", "parse_anchor", "trail", "trail_head", "verify"]
 
 #: ``prev_hash`` of the first audit row.
 GENESIS_HASH = "0" * 64
@@ -254,6 +254,22 @@ class VerifyReport:
         return {"ok": self.ok, "audit_rows": self.audit_rows, "records": self.records, "head": self.head,
                 "problems": [{"kind": p.kind, "table": p.table, "record_id": p.record_id, "message": p.message}
                              for p in self.problems]}
+
+
+def trail_head(conn: Connection) -> tuple[int, str] | None:
+    """(id, hash) of the last audit row, or None for an empty trail.
+
+    Examples
+    --------
+    >>> from mscreg.store import Registry
+    >>> reg = Registry.create("sqlite://")
+    >>> with reg.engine.connect() as conn:
+    ...     trail_head(conn) is None
+    True
+    """
+    t = AuditEntry.__table__
+    last = conn.execute(select(t.c.id, t.c.hash).order_by(t.c.id.desc()).limit(1)).first()
+    return None if last is None else (int(last.id), str(last.hash))
 
 
 def parse_anchor(text: str) -> tuple[int, str]:

@@ -22,7 +22,8 @@ from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, i
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from mscreg.errors import InputError
-from mscreg.store.audit import GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json, verify
+from mscreg.store.audit import (GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json,
+                                 trail_head, verify)
 from mscreg.store.engine import is_sqlite, open_engine, write_transaction
 from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry, Base
 
@@ -96,8 +97,7 @@ class Writer:
         self.user = user.strip()
         self.reason = reason.strip()
         self._next_id: dict[str, int] = {}
-        tail = conn.execute(select(_AUDIT.c.id, _AUDIT.c.hash).order_by(_AUDIT.c.id.desc()).limit(1)).first()
-        self._audit_id, self._audit_hash = (tail.id, tail.hash) if tail else (0, GENESIS_HASH)
+        self._audit_id, self._audit_hash = trail_head(conn) or (0, GENESIS_HASH)
         self._changeset: tuple[int, str] | None = None  # (id, recorded_at), made with the first change
         self.counts: dict[str, int] = {"insert": 0, "update": 0, "delete": 0}
 
