@@ -24,7 +24,6 @@ import time
 
 import numpy as np
 import statsmodels.api as sm
-
 from scipy import special
 
 from mscreg.design.simulate import batch_ancova, simulate_power

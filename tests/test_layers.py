@@ -21,10 +21,11 @@ RANK = {
     "design": 6,
     "audit": 6,
     "report": 7,
-    "cli": 8,
-    "web": 8,
-    "__main__": 9,
-    "__init__": 9,
+    "app": 8,
+    "cli": 9,
+    "web": 9,
+    "__main__": 10,
+    "__init__": 10,
 }
 SEPARATE = {("design", "audit"), ("audit", "design")}
 

@@ -45,7 +45,7 @@ def test_point_matching_respects_precision_and_rule():
     assert not p.matches(1.5583, rounding="half-up")
     assert p.matches(1.5583, rounding="truncate")
     assert parse_reported("6.70").decimals == 2
-    assert not parse_reported("6.70").matches(6.7049, rounding="half-up") is False
+    assert parse_reported("6.70").matches(6.7049, rounding="half-up") is not False
 
 
 def test_bound_matching_uses_the_unrounded_value():

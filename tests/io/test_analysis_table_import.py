@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from mscreg.cohort import seed_table
-from mscreg.cohort.table import load_analysis_table
 from mscreg.cohort.registry import table_from_registry
+from mscreg.cohort.table import load_analysis_table
 from mscreg.datasets import seed_table_path
 from mscreg.errors import ConventionError, DataValidationError, InsufficientDataError
 from mscreg.io import import_analysis_table

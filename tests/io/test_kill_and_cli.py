@@ -14,8 +14,8 @@ import textwrap
 from typer.testing import CliRunner
 
 from mscreg.cli.app import app
-from mscreg.domain.records import AdverseEventRecord, EligibilityRecord, InfusionRecord, LotRecord, PatientRecord
 from mscreg.datasets import seed_table_path
+from mscreg.domain.records import AdverseEventRecord, EligibilityRecord, InfusionRecord, LotRecord, PatientRecord
 from mscreg.store import Registry
 from mscreg.store.services import add_lot, enrol_patient, record_adverse_event, record_eligibility, record_infusion
 from tests.store.helpers import snapshot

@@ -19,7 +19,12 @@ from mscreg.cli.app import app
 from mscreg.cli.registry_cmd import RecordKind
 from mscreg.domain.protocol import DEFAULT_SCHEDULE, LotQuality, ReleaseCriteria, VisitStatus, release_decision, screen
 from mscreg.domain.records import (
-    AdverseEventRecord, EligibilityRecord, InfusionRecord, LotRecord, PatientRecord, SiteRecord,
+    AdverseEventRecord,
+    EligibilityRecord,
+    InfusionRecord,
+    LotRecord,
+    PatientRecord,
+    SiteRecord,
 )
 from mscreg.errors import DataValidationError, InputError, InputFileError
 from mscreg.io import RECORD_FORMATS, RECORD_KINDS, import_records
@@ -27,7 +32,13 @@ from mscreg.store import Registry
 from mscreg.store.audit import trail
 from mscreg.store.models import AdverseEvent, EligibilityAssessment, Infusion, Lot, Patient, Visit
 from mscreg.store.services import (
-    add_lot, add_site, enrol_patient, record_adverse_event, record_eligibility, record_infusion, record_visit,
+    add_lot,
+    add_site,
+    enrol_patient,
+    record_adverse_event,
+    record_eligibility,
+    record_infusion,
+    record_visit,
 )
 from tests.store.helpers import snapshot
 

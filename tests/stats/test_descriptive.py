@@ -48,7 +48,7 @@ def test_seed_follow_up_quartiles_follow_excel_inc():
 
 
 def test_every_quartile_method_is_known_to_numpy():
-    for name, (method, _) in QUARTILE_METHODS.items():
+    for name, (_method, _) in QUARTILE_METHODS.items():
         assert np.isfinite(quantile([1.0, 2.0, 3.0, 4.0], 0.25, method=name)), name
 
 

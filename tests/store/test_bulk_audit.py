@@ -33,7 +33,7 @@ def test_insert_changes_json_keeps_zero_signs_and_refuses_what_json_refuses():
     assert insert_changes_json({"v": [None, None]}, 2) == ["{}", "{}"]
     with pytest.raises(ValueError, match="JSON compliant"):
         insert_changes_json({"v": [1.0, math.inf]}, 2)
-    odd = dt.timezone.utc  # neither JSON nor a date: stored as its text, as changes_json does
+    odd = dt.UTC  # neither JSON nor a date: stored as its text, as changes_json does
     assert insert_changes_json({"v": [odd]}, 1) == [changes_json({"v": (None, odd)})] == ['{"v":[null,"UTC"]}']
 
 

@@ -8,7 +8,14 @@ import pytest
 from pydantic import ValidationError
 
 from mscreg.domain.protocol import (
-    DEFAULT_SCHEDULE, ISCT_MINIMAL, LotQuality, ReleaseCriteria, analyte_for, plan_visits, release_decision, screen,
+    DEFAULT_SCHEDULE,
+    ISCT_MINIMAL,
+    LotQuality,
+    ReleaseCriteria,
+    analyte_for,
+    plan_visits,
+    release_decision,
+    screen,
 )
 from mscreg.domain.records import AdverseEventRecord, PatientRecord
 from mscreg.errors import ConventionError

@@ -8,8 +8,8 @@ conventions cannot drift apart between commands.
 from __future__ import annotations
 
 import enum
-from pathlib import Path
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer

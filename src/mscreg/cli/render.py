@@ -33,10 +33,9 @@ _VERDICT_STYLE = {
 def fail(error: Exception) -> None:
     """Print ``error`` to standard error (no traceback) and exit with its mapped code."""
     import typer
+    from rich.markup import escape
 
     from mscreg.errors import MscregError, exit_code_for
-
-    from rich.markup import escape
 
     Console(stderr=True, highlight=False, soft_wrap=True).print(f"[bold red]error:[/] {escape(str(error))}", markup=True)
     raise typer.Exit(code=exit_code_for(error) if isinstance(error, MscregError) else 1)
@@ -107,7 +106,7 @@ def print_analysis(table: Any, result: Any, *, digits: int = 3, rounding: str = 
     o = result.overall
     tests.add_row("all", "every patient with both values", str(o.n), f(o.mean_before), f(o.mean_after), f(o.estimate),
                   f"{f(o.ci_low)} to {f(o.ci_high)}", f(o.t), str(o.df), fmt(o.p_value, 4))
-    for label, groups in (("severity", result.severity_groups), ("dose", result.dose_groups)):
+    for _label, groups in (("severity", result.severity_groups), ("dose", result.dose_groups)):
         for g in groups:
             t = g.ttest
             definition = f"{g.column} {g.band['label']}"

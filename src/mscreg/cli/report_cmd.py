@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import re
+from datetime import UTC
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -100,7 +101,7 @@ def prepare_report(
     (0.5, [85, 76, 60])
     """
     from dataclasses import replace
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     import numpy as np
 
@@ -164,7 +165,7 @@ def prepare_report(
         run=run, audit=audit, claims=claims, claims_source=claims_source or {}, baseline=baseline, patients=patients,
         rtm_curves=curves, durability_band=band, design=design, power=curve, design_basis=basis, cohort_design=cohort_design,
         versions=software_versions(),
-        generated_at=generated_at or datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M:%S"),
+        generated_at=generated_at or datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S"),
     )
 
 

@@ -60,6 +60,7 @@ from scipy import optimize, stats
 from statsmodels.stats.power import TTestIndPower
 
 from mscreg.errors import InputError, InsufficientDataError
+
 # ALTERNATIVES (the package vocabulary for the alternative hypothesis, here the active arm
 # relative to control) is re-exported from the shared checks.
 from mscreg.stats._checks import ALTERNATIVES, check_alternative, check_int, check_number, check_option

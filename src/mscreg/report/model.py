@@ -10,7 +10,7 @@ and any other renderer show the same thing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Union
+from typing import Any
 
 __all__ = ["Figure", "Flow", "Paragraph", "ReportDocument", "ReportInputs", "Section", "Table"]
 
@@ -116,7 +116,7 @@ class Flow:
     exclusions: tuple[str, ...] = ()
 
 
-Block = Union[Paragraph, Table, Figure, Flow]
+Block = Paragraph | Table | Figure | Flow
 
 
 @dataclass(frozen=True, kw_only=True)

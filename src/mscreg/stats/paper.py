@@ -14,11 +14,11 @@ from typing import Any
 import pandas as pd
 
 from mscreg.domain.bands import DEFAULT_DOSE_GROUPS, DEFAULT_SEVERITY_GROUPS, Band
+from mscreg.stats._result import Result
 from mscreg.stats.correlation import Correlation, correlate
 from mscreg.stats.descriptive import Descriptives, describe
 from mscreg.stats.paired import PairedTTest, paired_ttest
 from mscreg.stats.subgroups import SubgroupResult, subgroup_ttests
-from mscreg.stats._result import Result
 
 __all__ = ["PaperAnalyses", "paper_analyses"]
 

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 import pandas as pd
 
 from mscreg.domain.bands import Band
-from mscreg.stats.paired import PairedTTest, paired_ttest
 from mscreg.stats._result import Result
+from mscreg.stats.paired import PairedTTest, paired_ttest
 
 __all__ = ["SubgroupResult", "subgroup_ttests"]
 

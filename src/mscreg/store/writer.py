@@ -22,8 +22,7 @@ from sqlalchemy import Boolean, Connection, Date, Engine, Table, delete, func, i
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError, ProgrammingError
 
 from mscreg.errors import InputError
-from mscreg.store.audit import (GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json,
-                                 trail_head, verify)
+from mscreg.store.audit import GENESIS_HASH, VerifyReport, canonical, chain_hashes, changes_json, insert_changes_json, trail_head, verify
 from mscreg.store.engine import is_sqlite, open_engine, write_transaction
 from mscreg.store.models import STUDY_TABLES, AuditChangeset, AuditEntry, Base
 
